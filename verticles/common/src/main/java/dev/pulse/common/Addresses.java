@@ -1,0 +1,35 @@
+package dev.pulse.common;
+
+/**
+ * Every event-bus address Pulse uses. Node-local addresses carry records by reference (see
+ * {@link dev.pulse.common.bus.LocalRecordCodec}); cluster-wide ones carry JSON.
+ */
+public final class Addresses {
+
+  /** Node-local: a sink reports the offset up to which its output is durable ({@code SinkProgress}). */
+  public static final String SINK_PROGRESS = "pulse.ingest.progress";
+
+  /** Node-local: ingest reports how far each owned partition is behind the log end ({@code PartitionLag}). */
+  public static final String PARTITION_LAG = "pulse.ingest.lag";
+
+  /** Cluster-wide publish: window results as they change (JSON), for dashboards on any node. */
+  public static final String WINDOW_UPDATES = "pulse.windows.updates";
+
+  private Addresses() {
+  }
+
+  /** Node-local request: open a partition, reply with the next offset the sink needs ({@code Long}). */
+  public static String sinkOpen(Sink sink) {
+    return "pulse.sink." + sink.id() + ".open";
+  }
+
+  /** Node-local request: apply an {@code EventBatch}; the reply means the sink has taken it over. */
+  public static String sinkBatch(Sink sink) {
+    return "pulse.sink." + sink.id() + ".batch";
+  }
+
+  /** Node-local request: make the partition durable and give it up. */
+  public static String sinkClose(Sink sink) {
+    return "pulse.sink." + sink.id() + ".close";
+  }
+}

@@ -1,0 +1,22 @@
+package dev.pulse.common.model;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The valid events ingest read from one partition in one poll, in offset order.
+ *
+ * <p>{@code nextOffset} is the offset after the last record the batch covers, valid or not: once a sink
+ * has made the batch durable, it may record {@code nextOffset} as its progress (invalid records in the
+ * range went to the dead-letter topic before the batch was handed over).
+ */
+public record EventBatch(PartitionId partition, long firstOffset, long nextOffset, List<ClickEvent> events) {
+
+  public EventBatch {
+    Objects.requireNonNull(partition, "partition");
+    if (nextOffset < firstOffset) {
+      throw new IllegalArgumentException("nextOffset " + nextOffset + " < firstOffset " + firstOffset);
+    }
+    events = List.copyOf(events);
+  }
+}
