@@ -1,0 +1,236 @@
+package dev.pulse.aggregator;
+
+import dev.pulse.aggregator.PartitionWindows.Checkpoint;
+import dev.pulse.common.Addresses;
+import dev.pulse.common.Sink;
+import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.model.ClickEvent;
+import dev.pulse.common.model.EventBatch;
+import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.model.PartitionLag;
+import dev.pulse.common.model.SinkProgress;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@link PartitionWindows} for each partition the node's ingest owns and checkpoints them to
+ * PostgreSQL every flush interval, each partition in one transaction with the offsets it covers.
+ *
+ * <p>Talks to ingest over the node-local event bus: {@code open} claims a partition and answers the offset
+ * to resume from, {@code batch} applies events, {@code close} writes what is left and lets go.
+ * While checkpoints fail, batch replies are held back, so ingest pauses the partition instead of
+ * piling up work the database cannot take.
+ */
+public final class AggregatorVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AggregatorVerticle.class);
+
+  /** Failure code of a request about a partition this node does not (or no longer) own. */
+  public static final int NOT_OWNER = 409;
+
+  private final AggregatorOptions options;
+  private final WindowStore store;
+  private final Clock clock;
+  private final String owner;
+
+  private final Map<PartitionId, Slot> slots = new HashMap<>();
+  private final Map<PartitionId, PartitionLag> lags = new HashMap<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private long timerId = -1;
+
+  /** One owned partition. */
+  private static final class Slot {
+    final PartitionId partition;
+    final PartitionWindows windows;
+    final long epoch;
+    long lastEventAt;
+    Future<Void> currentFlush;
+    int consecutiveFailures;
+    long retryAt;
+    final List<Message<EventBatch>> heldReplies = new ArrayList<>();
+
+    Slot(PartitionId partition, PartitionWindows windows, long epoch, long now) {
+      this.partition = partition;
+      this.windows = windows;
+      this.epoch = epoch;
+      this.lastEventAt = now;
+    }
+
+    boolean flushing() {
+      return currentFlush != null && !currentFlush.isComplete();
+    }
+  }
+
+  public AggregatorVerticle(AggregatorOptions options, WindowStore store, Clock clock, String owner) {
+    this.options = options;
+    this.store = store;
+    this.clock = clock;
+    this.owner = owner;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalRecords.registerCodecs(vertx);
+    var bus = vertx.eventBus();
+    MessageConsumer<PartitionId> open = bus.localConsumer(Addresses.sinkOpen(Sink.AGGREGATOR), this::onOpen);
+    MessageConsumer<EventBatch> batch = bus.localConsumer(Addresses.sinkBatch(Sink.AGGREGATOR), this::onBatch);
+    MessageConsumer<PartitionId> close = bus.localConsumer(Addresses.sinkClose(Sink.AGGREGATOR), this::onClose);
+    MessageConsumer<PartitionLag> lag = bus.localConsumer(Addresses.PARTITION_LAG,
+        m -> lags.put(m.body().partition(), m.body()));
+    consumers.addAll(List.of(open, batch, close, lag));
+    return store.createSchema()
+        .compose(v -> Future.all(open.completion(), batch.completion(), close.completion(), lag.completion()))
+        .onSuccess(v -> timerId = vertx.setPeriodic(options.flushInterval().toMillis(), id -> tick()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timerId);
+    List<Future<Void>> flushes = new ArrayList<>();
+    for (Slot slot : new ArrayList<>(slots.values())) {
+      flushes.add(flushFully(slot));
+    }
+    return Future.join(flushes).transform(ar -> {
+      slots.clear();
+      return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+    });
+  }
+
+  private void onOpen(Message<PartitionId> message) {
+    PartitionId partition = message.body();
+    store.claim(partition, owner).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("cannot claim {}: {}", partition, ar.cause().toString());
+        message.fail(503, "cannot claim " + partition + ": " + ar.cause().getMessage());
+        return;
+      }
+      WindowStore.Claim c = ar.result();
+      PartitionWindows windows = PartitionWindows.restore(options.allowedLateness().toMillis(), options.hllLgK(),
+          c.nextOffset(), c.watermark(), c.maxEventTime(), c.lateEvents(), c.openPageCounts(), c.openPanes());
+      Slot previous = slots.put(partition, new Slot(partition, windows, c.epoch(), clock.millis()));
+      if (previous != null) {
+        previous.heldReplies.forEach(m -> m.fail(NOT_OWNER, partition + " was reopened"));
+      }
+      LOG.info("claimed {} (epoch {}): resuming at offset {}, {} open page-view windows", partition, c.epoch(),
+          c.nextOffset(), windows.openPageViewWindows());
+      message.reply(c.nextOffset());
+    });
+  }
+
+  private void onBatch(Message<EventBatch> message) {
+    EventBatch batch = message.body();
+    Slot slot = slots.get(batch.partition());
+    if (slot == null) {
+      message.fail(NOT_OWNER, "partition " + batch.partition() + " is not open on this node");
+      return;
+    }
+    PartitionWindows windows = slot.windows;
+    long resumeAt = windows.nextOffset();
+    boolean anyEvent = false;
+    for (ClickEvent e : batch.events()) {
+      if (e.offset() < resumeAt) {
+        continue; // already in the last checkpoint
+      }
+      windows.add(e.eventTimeMillis(), e.isPageView(), e.pageUrl(), e.userId());
+      anyEvent = true;
+    }
+    windows.advanceOffset(batch.nextOffset());
+    if (anyEvent) {
+      slot.lastEventAt = clock.millis();
+    }
+    if (slot.consecutiveFailures > 0) {
+      slot.heldReplies.add(message);
+    } else {
+      message.reply(null);
+    }
+  }
+
+  private void onClose(Message<PartitionId> message) {
+    Slot slot = slots.get(message.body());
+    if (slot == null) {
+      message.reply(null);
+      return;
+    }
+    flushFully(slot).onComplete(ar -> {
+      if (slots.get(slot.partition) == slot) {
+        slots.remove(slot.partition);
+      }
+      lags.remove(slot.partition);
+      if (ar.succeeded()) {
+        LOG.info("released {} at offset {}", slot.partition, slot.windows.nextOffset());
+        message.reply(slot.windows.nextOffset());
+      } else {
+        message.fail(503, "could not write " + slot.partition + " before release: " + ar.cause().getMessage());
+      }
+      slot.heldReplies.forEach(m -> m.fail(NOT_OWNER, slot.partition + " was released"));
+    });
+  }
+
+  private void tick() {
+    long now = clock.millis();
+    for (Slot slot : new ArrayList<>(slots.values())) {
+      maybeAdvanceIdle(slot, now);
+      if (!slot.flushing() && slot.windows.hasChanges() && now >= slot.retryAt) {
+        flush(slot);
+      }
+    }
+  }
+
+  /** A caught-up partition that has been silent for the idle timeout follows the wall clock. */
+  private void maybeAdvanceIdle(Slot slot, long now) {
+    PartitionLag lag = lags.get(slot.partition);
+    if (lag != null && lag.lag() == 0 && now - slot.lastEventAt >= options.idleTimeout().toMillis()) {
+      slot.windows.advanceWatermark(now - options.allowedLateness().toMillis());
+    }
+  }
+
+  private Future<Void> flushFully(Slot slot) {
+    Future<Void> current = slot.currentFlush == null ? Future.succeededFuture() : slot.currentFlush;
+    return current.transform(ignored -> slot.windows.hasChanges() ? flush(slot) : current);
+  }
+
+  private Future<Void> flush(Slot slot) {
+    Checkpoint cp = slot.windows.checkpoint();
+    Future<Void> f = store.write(slot.partition, slot.epoch, cp).transform(ar -> {
+      if (ar.succeeded()) {
+        slot.windows.evictFinal(cp);
+        if (slot.consecutiveFailures > 0) {
+          LOG.info("checkpoints of {} succeed again", slot.partition);
+        }
+        slot.consecutiveFailures = 0;
+        slot.heldReplies.forEach(m -> m.reply(null));
+        slot.heldReplies.clear();
+        vertx.eventBus().publish(Addresses.SINK_PROGRESS,
+            new SinkProgress(Sink.AGGREGATOR.id(), slot.partition, cp.nextOffset()));
+        return Future.<Void>succeededFuture();
+      }
+      if (ar.cause() instanceof FencedException) {
+        LOG.warn("{}; dropping local state", ar.cause().getMessage());
+        if (slots.get(slot.partition) == slot) {
+          slots.remove(slot.partition);
+        }
+        slot.heldReplies.forEach(m -> m.fail(NOT_OWNER, ar.cause().getMessage()));
+        slot.heldReplies.clear();
+        return Future.<Void>failedFuture(ar.cause());
+      }
+      slot.windows.checkpointFailed(cp);
+      slot.consecutiveFailures++;
+      long backoff = Math.min(10_000L, 100L << Math.min(slot.consecutiveFailures, 7));
+      slot.retryAt = clock.millis() + backoff;
+      LOG.warn("checkpoint of {} failed ({} in a row), retrying in {} ms: {}", slot.partition,
+          slot.consecutiveFailures, backoff, ar.cause().toString());
+      return Future.<Void>failedFuture(ar.cause());
+    });
+    slot.currentFlush = f;
+    return f;
+  }
+}

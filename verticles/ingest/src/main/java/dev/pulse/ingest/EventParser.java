@@ -1,0 +1,240 @@
+package dev.pulse.ingest;
+
+import dev.pulse.common.model.ClickEvent;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+
+/**
+ * Turns a Kafka record value into a {@link ClickEvent}, or says precisely why it cannot. Not thread-safe
+ * (it keeps one UTF-8 decoder); each ingest verticle has its own.
+ *
+ * <p>Accepted timestamps: ISO-8601 with an offset ({@code 2026-11-28T10:00:01.250Z}), ISO-8601 without one
+ * or with a space instead of {@code T} (read as UTC, as Python's {@code isoformat()} writes it), or an integer
+ * of epoch milliseconds.
+ */
+public final class EventParser {
+
+  /** Machine-readable reason codes, sent in the {@code pulse.dlq.reason.code} header. */
+  public enum Reason {
+    TOMBSTONE, TOO_LARGE, INVALID_UTF8, MALFORMED_JSON, NOT_AN_OBJECT, MISSING_FIELD, WRONG_TYPE, EMPTY_FIELD,
+    FIELD_TOO_LONG, BAD_TIMESTAMP, TIMESTAMP_OUT_OF_RANGE
+  }
+
+  public sealed interface Result permits Valid, Invalid {
+  }
+
+  public record Valid(ClickEvent event) implements Result {
+  }
+
+  public record Invalid(Reason reason, String detail) implements Result {
+    public String code() {
+      return reason.name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  static final int MAX_ID_CHARS = 256;
+  static final int MAX_URL_CHARS = 4096;
+  static final int MAX_EVENT_TYPE_CHARS = 64;
+
+  private static final DateTimeFormatter LOCAL_DATE_TIME = new DateTimeFormatterBuilder()
+      .parseCaseInsensitive()
+      .append(DateTimeFormatter.ISO_LOCAL_DATE)
+      .optionalStart().appendLiteral('T').optionalEnd()
+      .optionalStart().appendLiteral(' ').optionalEnd()
+      .appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':')
+      .appendValue(ChronoField.MINUTE_OF_HOUR, 2)
+      .optionalStart().appendLiteral(':').appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+      .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
+      .optionalEnd()
+      .toFormatter();
+
+  private final int maxEventBytes;
+  private final Duration maxFutureSkew;
+  private final Instant minEventTime;
+  private final Clock clock;
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  public EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime, Clock clock) {
+    this.maxEventBytes = maxEventBytes;
+    this.maxFutureSkew = maxFutureSkew;
+    this.minEventTime = minEventTime;
+    this.clock = clock;
+  }
+
+  /**
+   * @param derivedEventId the id to use when the event has none ({@code topic-partition-offset})
+   */
+  public Result parse(byte[] value, long offset, String derivedEventId, long ingestTimeMillis) {
+    if (value == null) {
+      return invalid(Reason.TOMBSTONE, "record value is null (a tombstone), not an event");
+    }
+    if (value.length > maxEventBytes) {
+      return invalid(Reason.TOO_LARGE, "record value is " + value.length + " bytes, more than ingest.max.event.bytes ("
+          + maxEventBytes + ")");
+    }
+    String text;
+    try {
+      text = utf8.reset().decode(ByteBuffer.wrap(value)).toString();
+    } catch (CharacterCodingException e) {
+      return invalid(Reason.INVALID_UTF8, "record value is not valid UTF-8");
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(text);
+    } catch (DecodeException e) {
+      return invalid(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getMessage()));
+    }
+    if (!(parsed instanceof JsonObject json)) {
+      return invalid(Reason.NOT_AN_OBJECT, "JSON value is " + kind(parsed) + ", not an object");
+    }
+
+    Object rawId = json.getValue("event_id");
+    String eventId;
+    if (rawId == null) {
+      eventId = derivedEventId;
+    } else if (rawId instanceof String s && !s.isBlank()) {
+      if (s.length() > MAX_ID_CHARS) {
+        return invalid(Reason.FIELD_TOO_LONG, "event_id is longer than " + MAX_ID_CHARS + " characters");
+      }
+      eventId = s;
+    } else {
+      return invalid(rawId instanceof String ? Reason.EMPTY_FIELD : Reason.WRONG_TYPE,
+          "event_id must be a non-empty string when present, found " + kind(rawId));
+    }
+
+    Result problem = checkString(json, "user_id", MAX_ID_CHARS);
+    if (problem != null) {
+      return problem;
+    }
+    problem = checkString(json, "page_url", MAX_URL_CHARS);
+    if (problem != null) {
+      return problem;
+    }
+    problem = checkString(json, "event_type", MAX_EVENT_TYPE_CHARS);
+    if (problem != null) {
+      return problem;
+    }
+
+    Object ts = json.getValue("timestamp");
+    long eventTime;
+    if (ts == null) {
+      return invalid(Reason.MISSING_FIELD, "timestamp is missing");
+    } else if (ts instanceof String s) {
+      Instant parsedTime = parseTime(s);
+      if (parsedTime == null) {
+        return invalid(Reason.BAD_TIMESTAMP, "timestamp '" + abbreviate(s) + "' is not an ISO-8601 date-time");
+      }
+      eventTime = parsedTime.toEpochMilli();
+    } else if (ts instanceof Integer || ts instanceof Long) {
+      eventTime = ((Number) ts).longValue();
+    } else if (ts instanceof Number) {
+      return invalid(Reason.BAD_TIMESTAMP, "timestamp " + ts + " is not a whole number of epoch milliseconds");
+    } else {
+      return invalid(Reason.WRONG_TYPE, "timestamp must be a string or a number, found " + kind(ts));
+    }
+    Instant latest = clock.instant().plus(maxFutureSkew);
+    if (eventTime < minEventTime.toEpochMilli()) {
+      return invalid(Reason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + describe(eventTime) + " is before "
+          + "ingest.min.event.time (" + minEventTime + ")" + (ts instanceof Number
+          ? "; Pulse expects epoch milliseconds, not seconds" : ""));
+    }
+    if (eventTime > latest.toEpochMilli()) {
+      return invalid(Reason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + describe(eventTime)
+          + " is further in the future than ingest.max.future.skew (" + maxFutureSkew + ")");
+    }
+    return new Valid(new ClickEvent(offset, eventId, json.getString("user_id"), json.getString("page_url"),
+        json.getString("event_type"), eventTime, ingestTimeMillis, json));
+  }
+
+  private static Result checkString(JsonObject json, String field, int maxChars) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      return invalid(json.containsKey(field) ? Reason.WRONG_TYPE : Reason.MISSING_FIELD,
+          field + (json.containsKey(field) ? " is null" : " is missing"));
+    }
+    if (!(v instanceof String s)) {
+      return invalid(Reason.WRONG_TYPE, field + " must be a string, found " + kind(v));
+    }
+    if (s.isBlank()) {
+      return invalid(Reason.EMPTY_FIELD, field + " is empty");
+    }
+    if (s.length() > maxChars) {
+      return invalid(Reason.FIELD_TOO_LONG, field + " is longer than " + maxChars + " characters");
+    }
+    return null;
+  }
+
+  static Instant parseTime(String s) {
+    String t = s.trim();
+    try {
+      return OffsetDateTime.parse(t).toInstant();
+    } catch (DateTimeException ignored) {
+      // not ISO with an offset; try without one
+    }
+    try {
+      return LocalDateTime.parse(t, LOCAL_DATE_TIME).toInstant(ZoneOffset.UTC);
+    } catch (DateTimeException e) {
+      return null;
+    }
+  }
+
+  private static Invalid invalid(Reason reason, String detail) {
+    return new Invalid(reason, detail);
+  }
+
+  private static String describe(long epochMillis) {
+    try {
+      return Instant.ofEpochMilli(epochMillis).toString();
+    } catch (DateTimeException e) {
+      return epochMillis + " ms";
+    }
+  }
+
+  private static String kind(Object v) {
+    if (v == null) {
+      return "null";
+    } else if (v instanceof JsonArray) {
+      return "an array";
+    } else if (v instanceof JsonObject) {
+      return "an object";
+    } else if (v instanceof String) {
+      return "a string";
+    } else if (v instanceof Number) {
+      return "a number";
+    } else if (v instanceof Boolean) {
+      return "a boolean";
+    }
+    return v.getClass().getSimpleName();
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return abbreviate(nl < 0 ? s : s.substring(0, nl));
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 120 ? s : s.substring(0, 117) + "...";
+  }
+}

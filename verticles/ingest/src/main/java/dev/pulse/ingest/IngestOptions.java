@@ -1,0 +1,34 @@
+package dev.pulse.ingest;
+
+import dev.pulse.common.config.PulseConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+
+/** Ingest's settings, checked once at start. */
+public record IngestOptions(
+    String groupId,
+    String groupProtocol,
+    int maxPollRecords,
+    int maxInflightBatches,
+    int maxEventBytes,
+    Duration maxFutureSkew,
+    Instant minEventTime,
+    Duration progressInterval) {
+
+  public static final String PROTOCOL_CONSUMER = "consumer";
+  public static final String PROTOCOL_CLASSIC = "classic";
+
+  public static IngestOptions from(PulseConfig config, String namespace) {
+    String group = config.required("ingest.group.id");
+    return new IngestOptions(
+        namespace.isEmpty() ? group : group + "." + namespace,
+        config.oneOf("ingest.group.protocol", Set.of(PROTOCOL_CONSUMER, PROTOCOL_CLASSIC)),
+        config.intIn("ingest.max.poll.records", 1, 100_000),
+        config.intIn("ingest.max.inflight.batches", 1, 1_000),
+        (int) config.bytes("ingest.max.event.bytes", 64, 64L * 1024 * 1024),
+        config.duration("ingest.max.future.skew", Duration.ZERO, Duration.ofDays(3650)),
+        config.instant("ingest.min.event.time"),
+        config.duration("ingest.progress.interval", Duration.ofMillis(50), Duration.ofMinutes(10)));
+  }
+}
