@@ -253,7 +253,7 @@ public final class PulseConfig {
         + problem);
   }
 
-  static Optional<Duration> parseDuration(String raw) {
+  public static Optional<Duration> parseDuration(String raw) {
     Matcher m = DURATION.matcher(raw.trim());
     if (m.matches()) {
       long n;

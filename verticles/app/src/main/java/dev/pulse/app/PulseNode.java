@@ -1,0 +1,124 @@
+package dev.pulse.app;
+
+import dev.pulse.aggregator.AggregatorOptions;
+import dev.pulse.aggregator.AggregatorVerticle;
+import dev.pulse.aggregator.WindowStore;
+import dev.pulse.common.Role;
+import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.config.KafkaOptions;
+import dev.pulse.common.config.NodeOptions;
+import dev.pulse.common.config.PgOptions;
+import dev.pulse.common.config.PulseConfig;
+import dev.pulse.ingest.IngestOptions;
+import dev.pulse.ingest.IngestStats;
+import dev.pulse.ingest.IngestVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Pulse node: a Vert.x instance with the verticles its roles ask for. Starting it validates the whole
+ * configuration first, so a bad value fails before anything is deployed.
+ */
+public final class PulseNode {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PulseNode.class);
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final List<String> deployments;
+  private final NodeOptions node;
+  private final IngestStats ingestStats;
+
+  private PulseNode(Vertx vertx, Pool pool, List<String> deployments, NodeOptions node, IngestStats ingestStats) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.deployments = deployments;
+    this.node = node;
+    this.ingestStats = ingestStats;
+  }
+
+  /** Validates the configuration, creates topics, deploys the verticles; blocks until they run. */
+  public static PulseNode start(PulseConfig config, Endpoints endpoints, VertxOptions vertxOptions, Clock clock) {
+    NodeOptions node = NodeOptions.from(config);
+    KafkaOptions kafka = KafkaOptions.from(config);
+    IngestOptions ingest = node.has(Role.INGEST) ? IngestOptions.from(config, node.namespace()) : null;
+    AggregatorOptions aggregator = node.has(Role.AGGREGATOR) ? AggregatorOptions.from(config) : null;
+    PgOptions pg = endpoints.pg();
+
+    if (node.has(Role.INGEST)) {
+      TopicSetup.ensure(endpoints.kafkaBootstrap(), node.topics(), kafka.partitions(), kafka.replicationFactor());
+    }
+    Vertx vertx = Vertx.vertx(vertxOptions);
+    LocalRecords.registerCodecs(vertx);
+    Pool pool = null;
+    List<String> deployments = new ArrayList<>();
+    IngestStats stats = new IngestStats();
+    try {
+      if (aggregator != null) {
+        pool = PgBuilder.pool()
+            .with(new PoolOptions().setMaxSize(pg.poolSize()))
+            .connectingTo(new PgConnectOptions()
+                .setHost(pg.host()).setPort(pg.port()).setDatabase(pg.database())
+                .setUser(pg.user()).setPassword(pg.password())
+                .setReconnectAttempts(2).setReconnectInterval(500))
+            .using(vertx)
+            .build();
+        WindowStore store = new WindowStore(pool, pg.schema(), node.topics().input(), aggregator.hllLgK());
+        deployments.add(Blocking.await(vertx.deployVerticle(
+            new AggregatorVerticle(aggregator, store, clock, node.nodeName()),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)), START_TIMEOUT));
+      }
+      if (ingest != null) {
+        deployments.add(Blocking.await(vertx.deployVerticle(new IngestVerticle(ingest, endpoints.kafkaBootstrap(),
+            node.topics(), node.sinks(), clock, node.nodeName(), stats)), START_TIMEOUT));
+      }
+    } catch (RuntimeException e) {
+      Pool p = pool;
+      Blocking.await(vertx.close().transform(ar -> p == null ? Future.succeededFuture() : p.close()), START_TIMEOUT);
+      throw e;
+    }
+    LOG.info("node {} runs {}", node.nodeName(), node.roles().stream().map(Role::id).sorted().toList());
+    return new PulseNode(vertx, pool, deployments, node, stats);
+  }
+
+  /** Undeploys in reverse order (ingest first, so the sinks get to write what they hold), then closes. */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.transform(ar -> vertx.undeploy(id).recover(e -> {
+        LOG.warn("undeploying {} failed: {}", id, e.toString());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain
+        .transform(ar -> pool == null ? Future.<Void>succeededFuture() : pool.close())
+        .transform(ar -> vertx.close());
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public NodeOptions options() {
+    return node;
+  }
+
+  public IngestStats ingestStats() {
+    return ingestStats;
+  }
+}

@@ -1,0 +1,91 @@
+package dev.pulse.app;
+
+import dev.pulse.common.config.ConfigException;
+import dev.pulse.common.config.KafkaOptions;
+import dev.pulse.common.config.NodeOptions;
+import dev.pulse.common.config.PgOptions;
+import dev.pulse.common.config.PulseConfig;
+import io.vertx.core.VertxOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Starts a node (and, unless told where they are, its own Kafka broker and PostgreSQL). */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run a Pulse node. With no Kafka or PostgreSQL configured, starts embedded ones.")
+public final class RunCommand implements Callable<Integer> {
+
+  @Mixin
+  ConfigOptions configOptions;
+
+  @Option(names = "--roles", paramLabel = "ROLES",
+      description = "Comma-separated roles (ingest, aggregator, ...); overrides PULSE_ROLES.")
+  String roles;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PulseConfig config;
+    Infrastructure infra;
+    try {
+      Map<String, String> extra = new LinkedHashMap<>();
+      if (roles != null) {
+        extra.put("roles", roles);
+      }
+      config = configOptions.load(extra);
+      NodeOptions.from(config);
+      KafkaOptions kafka = KafkaOptions.from(config);
+      PgOptions pg = PgOptions.from(config);
+      infra = Infrastructure.start(kafka, pg);
+    } catch (ConfigException e) {
+      System.err.println("pulse: " + e.getMessage());
+      return 2;
+    }
+    PulseNode node;
+    try {
+      node = PulseNode.start(config, infra.endpoints(), new VertxOptions(), Clock.systemUTC());
+    } catch (ConfigException e) {
+      infra.close();
+      System.err.println("pulse: " + e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      infra.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("pulse: stopping (writing open windows and offsets) ...");
+      try {
+        Blocking.await(node.stop(), Duration.ofSeconds(60));
+      } finally {
+        infra.close();
+        stopped.countDown();
+      }
+    }, "pulse-shutdown"));
+    printBanner(infra, node);
+    stopped.await();
+    return 0;
+  }
+
+  private static void printBanner(Infrastructure infra, PulseNode node) {
+    Endpoints e = infra.endpoints();
+    PgOptions pg = e.pg();
+    String schemaPrefix = "public".equals(pg.schema()) ? "" : pg.schema() + ".";
+    System.out.println();
+    System.out.println("Pulse is running: node " + node.options().nodeName() + ", roles " + node.options().roles());
+    System.out.println("  Kafka       " + e.kafkaBootstrap() + (infra.embeddedKafka() ? "  (in-process broker)" : "")
+        + "   topics: " + node.options().topics().all());
+    System.out.println("  PostgreSQL  " + pg.displayUrl() + (infra.embeddedPostgres() ? "  (embedded)" : "")
+        + "   schema: " + pg.schema());
+    System.out.println("  Try:        psql " + pg.displayUrl() + " -c 'SELECT * FROM " + schemaPrefix
+        + "page_view_counts ORDER BY window_start DESC, view_count DESC LIMIT 20'");
+    System.out.println("  Produce:    java -jar verticles/app/target/pulse.jar produce --rate 1000 --duration 60s");
+    System.out.println("  Stop:       Ctrl-C (open windows and offsets are written first)");
+    System.out.println();
+  }
+}

@@ -1,0 +1,64 @@
+package dev.pulse.app;
+
+import dev.pulse.common.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates Pulse's topics when they are missing. Blocking: call it off the event loop. */
+public final class TopicSetup {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+  /** Dead-lettered records keep their original size (up to the broker's 1 MB default) and gain headers. */
+  static final String DLQ_MAX_MESSAGE_BYTES = String.valueOf(2 * 1024 * 1024);
+
+  private TopicSetup() {
+  }
+
+  public static void ensure(String bootstrapServers, Topics topics, int partitions, short replicationFactor) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
+        "default.api.timeout.ms", 60_000))) {
+      Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (String topic : topics.all()) {
+        if (!existing.contains(topic)) {
+          NewTopic t = new NewTopic(topic, partitions, replicationFactor);
+          if (topic.equals(topics.deadLetter())) {
+            t.configs(Map.of("max.message.bytes", DLQ_MAX_MESSAGE_BYTES));
+          }
+          missing.add(t);
+        }
+      }
+      for (NewTopic t : missing) {
+        try {
+          admin.createTopics(List.of(t)).all().get(60, TimeUnit.SECONDS);
+          LOG.info("created topic {} ({} partitions)", t.name(), t.numPartitions());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        }
+      }
+      TopicDescription input = admin.describeTopics(List.of(topics.input())).allTopicNames()
+          .get(60, TimeUnit.SECONDS).get(topics.input());
+      if (input.partitions().size() != partitions) {
+        LOG.warn("topic {} has {} partitions, config says {}: the existing topic wins", topics.input(),
+            input.partitions().size(), partitions);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create Pulse's topics on " + bootstrapServers + ": " + e, e);
+    }
+  }
+}

@@ -1,0 +1,463 @@
+package dev.pulse.ingest;
+
+import dev.pulse.common.Addresses;
+import dev.pulse.common.Sink;
+import dev.pulse.common.Topics;
+import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.model.ClickEvent;
+import dev.pulse.common.model.EventBatch;
+import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.model.PartitionLag;
+import dev.pulse.common.model.SinkProgress;
+import dev.pulse.ingest.EventParser.Invalid;
+import dev.pulse.ingest.EventParser.Result;
+import dev.pulse.ingest.EventParser.Valid;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.OffsetAndMetadata;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the input topic as a member of the ingest consumer group and hands each partition's records, in
+ * order, to the sinks running on this node.
+ *
+ * <ul>
+ *   <li>On assignment, every sink is asked where its durable output for the partition ends; the consumer
+ *       seeks to the smallest of those offsets, and each sink skips what it already has.</li>
+ *   <li>Invalid records go to the dead-letter topic, unchanged, with the reason in headers, before the
+ *       batch that covers their offsets is handed over.</li>
+ *   <li>A partition whose sinks have too many batches in hand is paused (the consumer stays in its group);
+ *       a failed hand-over rewinds the partition to its durable state and starts again.</li>
+ *   <li>The Kafka commit is the smallest offset all sinks report durable: informational (lag, tools), since
+ *       each sink keeps its own progress with its output.</li>
+ * </ul>
+ */
+public final class IngestVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
+  private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+  private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000);
+
+  public static final String HEADER_REASON = "pulse.dlq.reason";
+  public static final String HEADER_REASON_CODE = "pulse.dlq.reason.code";
+  public static final String HEADER_SOURCE_TOPIC = "pulse.dlq.source.topic";
+  public static final String HEADER_SOURCE_PARTITION = "pulse.dlq.source.partition";
+  public static final String HEADER_SOURCE_OFFSET = "pulse.dlq.source.offset";
+  public static final String HEADER_SOURCE_TIMESTAMP = "pulse.dlq.source.timestamp";
+
+  private final IngestOptions options;
+  private final String bootstrapServers;
+  private final Topics topics;
+  private final List<Sink> sinks;
+  private final Clock clock;
+  private final String clientId;
+  private final IngestStats stats;
+
+  private EventParser parser;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private KafkaProducer<byte[], byte[]> deadLetters;
+  private MessageConsumer<SinkProgress> progressConsumer;
+  private final Map<PartitionId, PartitionState> partitions = new HashMap<>();
+  private boolean stopping;
+  private final Promise<Void> pollLoopStopped = Promise.promise();
+  private long timerId = -1;
+
+  /** Ingest's view of one assigned partition. All fields are touched on the verticle's event loop only. */
+  private static final class PartitionState {
+    final PartitionId id;
+    final TopicPartition tp;
+    boolean assigned;
+    /** Records are handed over only in this state; otherwise they are dropped and fetched again after a seek. */
+    boolean accepting;
+    /** Bumped by every assignment, revocation and rewind; queued work of an older generation is skipped. */
+    long generation;
+    long nextToHandOver;
+    long acceptedUpTo;
+    int inflight;
+    boolean pausedForBackpressure;
+    Future<?> tail = Future.succeededFuture();
+    final Map<String, Long> durable = new HashMap<>();
+    long committed = -1;
+    int openAttempts;
+
+    PartitionState(PartitionId id) {
+      this.id = id;
+      this.tp = new TopicPartition(id.topic(), id.partition());
+    }
+  }
+
+  public IngestVerticle(IngestOptions options, String bootstrapServers, Topics topics, List<Sink> sinks, Clock clock,
+      String nodeName, IngestStats stats) {
+    if (sinks.isEmpty()) {
+      throw new IllegalArgumentException("ingest needs at least one sink");
+    }
+    this.options = options;
+    this.bootstrapServers = bootstrapServers;
+    this.topics = topics;
+    this.sinks = List.copyOf(sinks);
+    this.clock = clock;
+    this.clientId = "pulse-ingest-" + nodeName;
+    this.stats = stats;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalRecords.registerCodecs(vertx);
+    parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime(), clock);
+    consumer = KafkaConsumer.create(vertx, consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.exceptionHandler(e -> LOG.warn("Kafka consumer error: {}", e.toString()));
+    consumer.partitionsAssignedHandler(this::onAssigned);
+    consumer.partitionsRevokedHandler(this::onRevoked);
+    deadLetters = KafkaProducer.create(vertx, producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+    progressConsumer = vertx.eventBus().localConsumer(Addresses.SINK_PROGRESS, this::onSinkProgress);
+    return progressConsumer.completion()
+        .compose(v -> consumer.subscribe(topics.input()))
+        .onSuccess(v -> {
+          LOG.info("ingest subscribed to {} as group {} ({} protocol), sinks {}", topics.input(), options.groupId(),
+              options.groupProtocol(), sinks.stream().map(Sink::id).toList());
+          timerId = vertx.setPeriodic(options.progressInterval().toMillis(), id -> reportProgress());
+          poll();
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(timerId);
+    return pollLoopStopped.future()
+        .compose(v -> Future.join(new ArrayList<>(partitions.values()).stream().map(this::release).toList()))
+        .transform(ar -> commitDurable())
+        .transform(ar -> consumer.close())
+        .transform(ar -> deadLetters.close())
+        .transform(ar -> progressConsumer.unregister());
+  }
+
+  Map<String, String> consumerConfig() {
+    Map<String, String> c = new HashMap<>();
+    c.put("bootstrap.servers", bootstrapServers);
+    c.put("group.id", options.groupId());
+    c.put("client.id", clientId);
+    c.put("enable.auto.commit", "false");
+    c.put("auto.offset.reset", "earliest");
+    c.put("isolation.level", "read_committed");
+    c.put("max.poll.records", String.valueOf(options.maxPollRecords()));
+    c.put("group.protocol", options.groupProtocol());
+    if (IngestOptions.PROTOCOL_CLASSIC.equals(options.groupProtocol())) {
+      c.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    }
+    return c;
+  }
+
+  Map<String, String> producerConfig() {
+    Map<String, String> c = new HashMap<>();
+    c.put("bootstrap.servers", bootstrapServers);
+    c.put("client.id", clientId + "-dlq");
+    c.put("acks", "all");
+    c.put("enable.idempotence", "true");
+    c.put("linger.ms", "5");
+    // A dead-lettered record may be as large as anything the broker accepted, plus Pulse's headers.
+    c.put("max.request.size", String.valueOf(2 * 1024 * 1024));
+    return c;
+  }
+
+  // ---------------------------------------------------------------- the poll loop
+
+  private void poll() {
+    if (stopping) {
+      pollLoopStopped.tryComplete();
+      return;
+    }
+    consumer.poll(POLL_TIMEOUT).onComplete(ar -> {
+      if (ar.succeeded()) {
+        dispatch(ar.result().records());
+        poll();
+      } else {
+        LOG.warn("poll failed, retrying: {}", ar.cause().toString());
+        vertx.setTimer(500, id -> poll());
+      }
+    });
+  }
+
+  private void dispatch(ConsumerRecords<byte[], byte[]> records) {
+    for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
+      List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+      PartitionState st = partitions.get(new PartitionId(tp.topic(), tp.partition()));
+      if (st == null || !st.accepting) {
+        continue; // fetched before the seek to the sinks' durable offset; they will be fetched again
+      }
+      int from = 0;
+      while (from < list.size() && list.get(from).offset() < st.nextToHandOver) {
+        from++;
+      }
+      if (from == list.size()) {
+        continue;
+      }
+      List<ConsumerRecord<byte[], byte[]>> fresh = list.subList(from, list.size());
+      st.nextToHandOver = fresh.get(fresh.size() - 1).offset() + 1;
+      stats.recordsRead(fresh.size());
+      enqueue(st, fresh);
+    }
+  }
+
+  private void enqueue(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
+    long gen = st.generation;
+    st.inflight++;
+    if (st.inflight >= options.maxInflightBatches() && !st.pausedForBackpressure) {
+      st.pausedForBackpressure = true;
+      consumer.pause(st.tp);
+    }
+    st.tail = st.tail
+        .transform(ignored -> gen == st.generation ? handOver(st, records) : Future.succeededFuture())
+        .andThen(ar -> {
+          st.inflight--;
+          if (ar.failed()) {
+            rewind(st, gen, ar.cause());
+          } else if (st.pausedForBackpressure && st.inflight < options.maxInflightBatches()) {
+            st.pausedForBackpressure = false;
+            if (st.accepting) {
+              consumer.resume(st.tp);
+            }
+          }
+        });
+  }
+
+  /** Parses a run of records, dead-letters the invalid ones, then gives the valid ones to every sink. */
+  private Future<Void> handOver(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
+    long now = clock.millis();
+    List<ClickEvent> valid = new ArrayList<>(records.size());
+    List<Future<?>> deadLettered = new ArrayList<>();
+    String idPrefix = st.id + "-";
+    for (ConsumerRecord<byte[], byte[]> rec : records) {
+      Result result = parser.parse(rec.value(), rec.offset(), idPrefix + rec.offset(), now);
+      if (result instanceof Valid v) {
+        valid.add(v.event());
+      } else {
+        Invalid invalid = (Invalid) result;
+        stats.deadLettered(invalid.code());
+        deadLettered.add(deadLetters.send(deadLetterRecord(rec, invalid)));
+      }
+    }
+    stats.valid(valid.size());
+    long first = records.get(0).offset();
+    long next = records.get(records.size() - 1).offset() + 1;
+    EventBatch batch = new EventBatch(st.id, first, next, valid);
+    return Future.all(deadLettered)
+        .compose(v -> Future.all(sinks.stream()
+            .map(s -> vertx.eventBus().request(Addresses.sinkBatch(s), batch, SINK_DELIVERY))
+            .toList()))
+        .onSuccess(v -> st.acceptedUpTo = next)
+        .mapEmpty();
+  }
+
+  private KafkaProducerRecord<byte[], byte[]> deadLetterRecord(ConsumerRecord<byte[], byte[]> rec, Invalid invalid) {
+    KafkaProducerRecord<byte[], byte[]> out = KafkaProducerRecord.create(topics.deadLetter(), rec.key(), rec.value());
+    for (Header h : rec.headers()) {
+      out.addHeader(h.key(), h.value() == null ? Buffer.buffer() : Buffer.buffer(h.value()));
+    }
+    out.addHeader(HEADER_REASON, utf8(invalid.detail()));
+    out.addHeader(HEADER_REASON_CODE, utf8(invalid.code()));
+    out.addHeader(HEADER_SOURCE_TOPIC, utf8(rec.topic()));
+    out.addHeader(HEADER_SOURCE_PARTITION, utf8(String.valueOf(rec.partition())));
+    out.addHeader(HEADER_SOURCE_OFFSET, utf8(String.valueOf(rec.offset())));
+    out.addHeader(HEADER_SOURCE_TIMESTAMP, utf8(String.valueOf(rec.timestamp())));
+    return out;
+  }
+
+  private static Buffer utf8(String s) {
+    return Buffer.buffer(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  // ---------------------------------------------------------------- ownership
+
+  private void onAssigned(Set<TopicPartition> assigned) {
+    if (stopping) {
+      return;
+    }
+    Set<TopicPartition> toPause = new HashSet<>();
+    for (TopicPartition tp : assigned) {
+      PartitionId id = new PartitionId(tp.getTopic(), tp.getPartition());
+      PartitionState st = partitions.computeIfAbsent(id, PartitionState::new);
+      st.assigned = true;
+      st.accepting = false;
+      long gen = ++st.generation;
+      st.openAttempts = 0;
+      toPause.add(tp);
+      st.tail = st.tail.transform(ignored -> open(st, gen));
+    }
+    // Pauses do not survive every rebalance; apply the backpressure ones again.
+    partitions.values().stream().filter(s -> s.pausedForBackpressure).forEach(s -> toPause.add(s.tp));
+    consumer.pause(toPause);
+    LOG.info("assigned {}", assigned.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList());
+  }
+
+  private void onRevoked(Set<TopicPartition> revoked) {
+    if (stopping) {
+      return;
+    }
+    for (TopicPartition tp : revoked) {
+      PartitionState st = partitions.get(new PartitionId(tp.getTopic(), tp.getPartition()));
+      if (st != null) {
+        release(st);
+      }
+    }
+    LOG.info("revoked {}", revoked.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList());
+  }
+
+  /** Asks every sink where to resume, seeks there, and starts handing records over. */
+  private Future<Void> open(PartitionState st, long gen) {
+    if (gen != st.generation || stopping) {
+      return Future.succeededFuture();
+    }
+    st.openAttempts++;
+    List<Future<Long>> offsets = sinks.stream()
+        .map(s -> vertx.eventBus().<Long>request(Addresses.sinkOpen(s), st.id, SINK_DELIVERY).map(Message::body))
+        .toList();
+    return Future.all(offsets)
+        .compose(all -> {
+          long resumeAt = offsets.stream().mapToLong(Future::result).min().orElse(0);
+          for (int i = 0; i < sinks.size(); i++) {
+            st.durable.put(sinks.get(i).id(), offsets.get(i).result());
+          }
+          return consumer.seek(st.tp, resumeAt).map(resumeAt);
+        })
+        .compose(resumeAt -> {
+          if (gen != st.generation) {
+            return Future.<Void>succeededFuture();
+          }
+          st.nextToHandOver = resumeAt;
+          st.acceptedUpTo = resumeAt;
+          st.accepting = true;
+          LOG.info("{}: handing records over from offset {}", st.id, resumeAt);
+          return st.pausedForBackpressure ? Future.<Void>succeededFuture() : consumer.resume(st.tp);
+        })
+        .recover(err -> {
+          if (gen != st.generation || stopping) {
+            return Future.succeededFuture();
+          }
+          long backoff = Math.min(10_000L, 200L << Math.min(st.openAttempts, 6));
+          LOG.warn("{}: cannot open the sinks ({}), retrying in {} ms", st.id, err.toString(), backoff);
+          return vertx.timer(backoff).compose(v -> open(st, gen));
+        });
+  }
+
+  /** A hand-over failed: forget what is in flight, and resume from what the sinks have made durable. */
+  private void rewind(PartitionState st, long gen, Throwable cause) {
+    if (gen != st.generation || !st.assigned || stopping) {
+      return;
+    }
+    LOG.warn("{}: hand-over failed ({}); rewinding to the sinks' durable state", st.id, cause.toString());
+    st.accepting = false;
+    long newGen = ++st.generation;
+    consumer.pause(st.tp);
+    st.tail = st.tail.transform(ignored -> open(st, newGen));
+  }
+
+  /** Lets the sinks write what they hold for the partition and give it up. */
+  private Future<Void> release(PartitionState st) {
+    st.assigned = false;
+    st.accepting = false;
+    long gen = ++st.generation;
+    Future<Void> done = st.tail.transform(ignored -> Future.join(sinks.stream()
+            .map(s -> vertx.eventBus().<Long>request(Addresses.sinkClose(s), st.id, SINK_DELIVERY)
+                .onSuccess(m -> {
+                  if (m.body() != null) {
+                    st.durable.put(s.id(), m.body());
+                  }
+                }))
+            .toList()))
+        .andThen(ar -> {
+          if (ar.failed()) {
+            LOG.warn("{}: not every sink released cleanly: {}", st.id, ar.cause().toString());
+          }
+          if (gen == st.generation && !st.assigned) {
+            partitions.remove(st.id);
+          }
+        })
+        .mapEmpty();
+    st.tail = done;
+    return done;
+  }
+
+  // ---------------------------------------------------------------- progress, lag and commits
+
+  private void onSinkProgress(Message<SinkProgress> message) {
+    SinkProgress p = message.body();
+    PartitionState st = partitions.get(p.partition());
+    if (st != null) {
+      st.durable.merge(p.sink(), p.nextOffset(), Math::max);
+    }
+  }
+
+  private void reportProgress() {
+    commitDurable();
+    measureLag();
+    stats.log(clock.millis());
+  }
+
+  private Future<Void> commitDurable() {
+    Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+    for (PartitionState st : partitions.values()) {
+      if (st.durable.keySet().containsAll(sinks.stream().map(Sink::id).toList())) {
+        long min = st.durable.values().stream().mapToLong(Long::longValue).min().orElse(0);
+        if (min > st.committed) {
+          commits.put(st.tp, new OffsetAndMetadata(min, ""));
+        }
+      }
+    }
+    if (commits.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return consumer.commit(commits)
+        .onSuccess(done -> commits.forEach((tp, om) -> {
+          PartitionState st = partitions.get(new PartitionId(tp.getTopic(), tp.getPartition()));
+          if (st != null) {
+            st.committed = Math.max(st.committed, om.getOffset());
+          }
+        }))
+        .onFailure(e -> LOG.debug("commit failed (a rebalance may be under way): {}", e.toString()))
+        .mapEmpty();
+  }
+
+  private void measureLag() {
+    Set<TopicPartition> owned = new HashSet<>();
+    partitions.values().stream().filter(s -> s.accepting).forEach(s -> owned.add(s.tp));
+    if (owned.isEmpty()) {
+      return;
+    }
+    consumer.endOffsets(owned).onSuccess(ends -> ends.forEach((tp, end) -> {
+      PartitionState st = partitions.get(new PartitionId(tp.getTopic(), tp.getPartition()));
+      if (st == null || !st.accepting) {
+        return;
+      }
+      consumer.position(tp).onSuccess(position -> {
+        // Records not yet fetched, plus records fetched but not yet accepted by every sink.
+        long lag = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
+        vertx.eventBus().publish(Addresses.PARTITION_LAG, new PartitionLag(st.id, lag, clock.millis()));
+      });
+    }));
+  }
+}
