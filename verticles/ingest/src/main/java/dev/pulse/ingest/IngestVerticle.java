@@ -129,7 +129,11 @@ public final class IngestVerticle extends VerticleBase {
     LocalRecords.registerCodecs(vertx);
     parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime(), clock);
     consumer = KafkaConsumer.create(vertx, consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    consumer.exceptionHandler(e -> LOG.warn("Kafka consumer error: {}", e.toString()));
+    consumer.exceptionHandler(e -> {
+      if (!(stopping && e instanceof org.apache.kafka.common.errors.WakeupException)) {
+        LOG.warn("Kafka consumer error: {}", e.toString());
+      }
+    });
     consumer.partitionsAssignedHandler(this::onAssigned);
     consumer.partitionsRevokedHandler(this::onRevoked);
     deadLetters = KafkaProducer.create(vertx, producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());

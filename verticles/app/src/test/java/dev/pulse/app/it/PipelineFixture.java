@@ -1,0 +1,162 @@
+package dev.pulse.app.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.pulse.app.Blocking;
+import dev.pulse.app.Endpoints;
+import dev.pulse.app.PulseNode;
+import dev.pulse.common.Topics;
+import dev.pulse.common.config.PgOptions;
+import dev.pulse.common.config.PulseConfig;
+import io.vertx.core.VertxOptions;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * One test's pipeline: its own namespace (topics, consumer group) and schema on the shared broker and
+ * PostgreSQL, nodes started and stopped in-process, and plain clients to feed and check it.
+ */
+final class PipelineFixture implements AutoCloseable {
+
+  final String namespace = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  final String schema = "it_" + namespace;
+  final Topics topics = Topics.forNamespace(namespace);
+  final SharedInfrastructure infra = SharedInfrastructure.get();
+  private final Map<String, String> settings = new HashMap<>();
+  private final List<PulseNode> nodes = new ArrayList<>();
+  private final BlockedThreadWatch blockedThreads = BlockedThreadWatch.install();
+  private KafkaProducer<byte[], byte[]> producer;
+
+  PipelineFixture(Map<String, String> overrides) {
+    settings.put("pulse.namespace", namespace);
+    settings.put("pg.schema", schema);
+    settings.put("roles", "ingest,aggregator");
+    settings.put("topics.partitions", "3");
+    settings.put("aggregator.flush.interval", "100ms");
+    settings.put("ingest.progress.interval", "200ms");
+    settings.putAll(overrides);
+  }
+
+  PulseConfig config() {
+    return PulseConfig.defaults().with(settings);
+  }
+
+  PgOptions pg() {
+    return infra.pg.withSchema(schema);
+  }
+
+  /** Starts a node in this JVM with a short event-loop budget, so blocking calls are caught. */
+  PulseNode startNode() {
+    VertxOptions options = new VertxOptions()
+        .setMaxEventLoopExecuteTime(500)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setBlockedThreadCheckInterval(100)
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+    PulseNode node = PulseNode.start(config(), new Endpoints(infra.kafka.bootstrapServers(), pg()), options,
+        Clock.systemUTC());
+    nodes.add(node);
+    return node;
+  }
+
+  void stopNode(PulseNode node) {
+    Blocking.await(node.stop(), Duration.ofSeconds(60));
+    nodes.remove(node);
+  }
+
+  /** Creates the topics as a node would, so events can be produced before any node runs. */
+  void createTopics() {
+    dev.pulse.app.TopicSetup.ensure(infra.kafka.bootstrapServers(), topics, 3, (short) 1);
+  }
+
+  void send(int partition, String key, byte[] value) {
+    send(new ProducerRecord<>(topics.input(), partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        value));
+  }
+
+  void send(ProducerRecord<byte[], byte[]> record) {
+    try {
+      producer().send(record).get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot produce to " + record.topic(), e);
+    }
+  }
+
+  KafkaProducer<byte[], byte[]> producer() {
+    if (producer == null) {
+      producer = new KafkaProducer<>(Map.of("bootstrap.servers", infra.kafka.bootstrapServers(), "acks", "all",
+          "max.request.size", String.valueOf(2 * 1024 * 1024)), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+    return producer;
+  }
+
+  /** Rows of a query as maps from column name to value, in result order. */
+  List<Map<String, Object>> query(String sql) {
+    PgOptions pg = pg();
+    try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+         Statement st = c.createStatement()) {
+      st.execute("SET search_path TO " + schema);
+      st.execute("SET TIME ZONE 'UTC'");
+      try (ResultSet rs = st.executeQuery(sql)) {
+        ResultSetMetaData md = rs.getMetaData();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        while (rs.next()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (int i = 1; i <= md.getColumnCount(); i++) {
+            row.put(md.getColumnLabel(i), rs.getObject(i));
+          }
+          rows.add(row);
+        }
+        return rows;
+      }
+    } catch (SQLException e) {
+      if ("42P01".equals(e.getSQLState())) {
+        return List.of(); // the node has not created its tables yet
+      }
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  long queryLong(String sql) {
+    List<Map<String, Object>> rows = query(sql);
+    if (rows.isEmpty()) {
+      return -1;
+    }
+    Object v = rows.get(0).values().iterator().next();
+    return v == null ? 0 : ((Number) v).longValue();
+  }
+
+  void assertNoBlockedEventLoop() {
+    assertEquals(List.of(), blockedThreads.warnings(), "an event loop was blocked");
+  }
+
+  @Override
+  public void close() {
+    try {
+      for (PulseNode node : new ArrayList<>(nodes)) {
+        stopNode(node);
+      }
+      if (producer != null) {
+        producer.close();
+      }
+    } finally {
+      blockedThreads.uninstall();
+    }
+  }
+}
