@@ -39,7 +39,7 @@ public final class ActiveUserWindows {
 
   /**
    * @param sketchesByPane serialized sketches per pane start, any number per pane (one per partition)
-   * @param windowStarts   windows to estimate
+   * @param windowStarts   windows to estimate; the result is in window order
    */
   public static List<Estimate> estimate(Map<Long, List<byte[]>> sketchesByPane, Set<Long> windowStarts, int lgK) {
     NavigableMap<Long, HllSketch> merged = new TreeMap<>();
@@ -51,7 +51,7 @@ public final class ActiveUserWindows {
       merged.put(e.getKey(), union.getResult(TgtHllType.HLL_8));
     }
     List<Estimate> out = new ArrayList<>(windowStarts.size());
-    for (long start : windowStarts) {
+    for (long start : new TreeSet<>(windowStarts)) {
       long end = start + Windows.ACTIVE_USERS_SIZE_MS;
       Union union = new Union(lgK);
       for (HllSketch pane : merged.subMap(start, true, end, false).values()) {

@@ -1,0 +1,133 @@
+package dev.pulse.app.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.pulse.ingest.IngestVerticle;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Every kind of bad input reaches the dead-letter topic unchanged, with its reason, and the stream goes on. */
+class BadInputIT {
+
+  private static final Instant T0 = Instant.parse("2026-01-15T10:00:00Z");
+  private static final int VALID = 50;
+
+  private PipelineFixture fixture;
+
+  private record Bad(String expectedCode, byte[] value) {
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  @Test
+  void invalidRecordsAreDeadLetteredWithTheirReasonAndValidOnesAllCount() {
+    // Given ten bad records of different kinds between fifty valid page views
+    fixture = new PipelineFixture(Map.of("ingest.max.event.bytes", "256KB"));
+    fixture.createTopics();
+    List<Bad> bad = List.of(
+        new Bad("malformed_json", utf8("this is not json")),
+        new Bad("not_an_object", utf8("[{\"user_id\":\"u-1\"}]")),
+        new Bad("missing_field", utf8("{\"page_url\":\"/\",\"event_type\":\"page_view\",\"timestamp\":\"" + T0 + "\"}")),
+        new Bad("empty_field", event("u-1", "", "2026-01-15T10:00:01Z")),
+        new Bad("bad_timestamp", event("u-1", "/a", "last tuesday")),
+        new Bad("timestamp_out_of_range", event("u-1", "/a", "9999-12-31T23:59:59Z")),
+        new Bad("too_large", event("u-1", "/" + "x".repeat(300 * 1024), "2026-01-15T10:00:01Z")),
+        new Bad("tombstone", null),
+        new Bad("invalid_utf8", new byte[] {'{', '"', 'u', 's', 'e', 'r', '_', 'i', 'd', '"', ':', '"', (byte) 0xFF,
+            '"', '}'}),
+        new Bad("wrong_type", utf8("{\"user_id\":42,\"page_url\":\"/a\",\"event_type\":\"page_view\",\"timestamp\":\""
+            + T0 + "\"}")));
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (int i = 0; i < VALID; i++) {
+      String ts = T0.plusMillis(100L * i).toString();
+      records.add(new ProducerRecord<>(fixture.topics.input(), 0, utf8("u-" + i), event("u-" + i, "/p" + (i % 5), ts)));
+      if (i % 5 == 2) {
+        Bad b = bad.get(i / 5);
+        records.add(new ProducerRecord<>(fixture.topics.input(), 0, utf8("bad-" + i / 5), b.value()));
+      }
+    }
+    records.forEach(fixture::send);
+
+    // When a node reads them
+    fixture.startNode();
+
+    // Then every valid event is counted ...
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(VALID + bad.size(),
+        fixture.queryLong("SELECT next_offset FROM pulse_partition_progress WHERE kafka_partition = 0")));
+    assertEquals(VALID, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"));
+
+    // ... and every bad record is in the dead-letter topic, byte for byte, with its reason
+    List<ConsumerRecord<byte[], byte[]>> dead = readAll(fixture.topics.deadLetter(), bad.size());
+    assertEquals(bad.size(), dead.size());
+    Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
+    dead.forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8), r));
+    for (int i = 0; i < bad.size(); i++) {
+      ConsumerRecord<byte[], byte[]> r = byKey.get("bad-" + i);
+      assertEquals(bad.get(i).expectedCode(), header(r, IngestVerticle.HEADER_REASON_CODE), "record bad-" + i);
+      assertFalse(header(r, IngestVerticle.HEADER_REASON).isBlank());
+      assertArrayEquals(bad.get(i).value(), r.value(), "dead-lettered unchanged: bad-" + i);
+      assertEquals(fixture.topics.input(), header(r, IngestVerticle.HEADER_SOURCE_TOPIC));
+    }
+    // Count in, count out: valid + dead-lettered = produced
+    assertEquals(records.size(), VALID + dead.size());
+    fixture.assertNoBlockedEventLoop();
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        "bootstrap.servers", fixture.infra.kafka.bootstrapServers(),
+        "group.id", "check-" + fixture.namespace,
+        "auto.offset.reset", "earliest",
+        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        return out.size() >= expected;
+      });
+      // Nothing beyond the expected records arrives either.
+      consumer.poll(Duration.ofMillis(500)).forEach(out::add);
+    }
+    return out;
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  private static byte[] event(String user, String url, String timestamp) {
+    return utf8("{\"user_id\":\"" + user + "\",\"page_url\":\"" + url + "\",\"event_type\":\"page_view\","
+        + "\"timestamp\":\"" + timestamp + "\"}");
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @SuppressWarnings("unused")
+  private static String show(byte[] b) {
+    return b == null ? "null" : Arrays.toString(b);
+  }
+}
