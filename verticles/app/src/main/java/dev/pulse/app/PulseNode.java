@@ -51,8 +51,23 @@ public final class PulseNode {
     this.ingestStats = ingestStats;
   }
 
+  /**
+   * Reads every setting a node of this configuration will use, so that a bad value stops start-up before
+   * anything is started.
+   *
+   * @throws dev.pulse.common.config.ConfigException naming the first bad key
+   */
+  public static void checkConfig(PulseConfig config) {
+    NodeOptions node = NodeOptions.from(config);
+    KafkaOptions.from(config);
+    PgOptions.from(config);
+    IngestOptions.from(config, node.namespace());
+    AggregatorOptions.from(config);
+  }
+
   /** Validates the configuration, creates topics, deploys the verticles; blocks until they run. */
   public static PulseNode start(PulseConfig config, Endpoints endpoints, VertxOptions vertxOptions, Clock clock) {
+    checkConfig(config);
     NodeOptions node = NodeOptions.from(config);
     KafkaOptions kafka = KafkaOptions.from(config);
     IngestOptions ingest = node.has(Role.INGEST) ? IngestOptions.from(config, node.namespace()) : null;

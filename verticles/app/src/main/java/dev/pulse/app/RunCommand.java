@@ -2,7 +2,6 @@ package dev.pulse.app;
 
 import dev.pulse.common.config.ConfigException;
 import dev.pulse.common.config.KafkaOptions;
-import dev.pulse.common.config.NodeOptions;
 import dev.pulse.common.config.PgOptions;
 import dev.pulse.common.config.PulseConfig;
 import io.vertx.core.VertxOptions;
@@ -38,7 +37,7 @@ public final class RunCommand implements Callable<Integer> {
         extra.put("roles", roles);
       }
       config = configOptions.load(extra);
-      NodeOptions.from(config);
+      PulseNode.checkConfig(config);
       KafkaOptions kafka = KafkaOptions.from(config);
       PgOptions pg = PgOptions.from(config);
       infra = Infrastructure.start(kafka, pg);

@@ -1,0 +1,172 @@
+package dev.pulse.aggregator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.pulse.common.Addresses;
+import dev.pulse.common.Sink;
+import dev.pulse.common.model.ClickEvent;
+import dev.pulse.common.model.EventBatch;
+import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.model.SinkProgress;
+import dev.pulse.embedded.EmbeddedPostgresServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The aggregator verticle alone, driven over the event bus as ingest would, against a real PostgreSQL. */
+@ExtendWith(VertxExtension.class)
+class AggregatorVerticleTest {
+
+  private static final long T0 = Instant.parse("2026-01-15T10:00:00Z").toEpochMilli();
+  private static EmbeddedPostgresServer postgres;
+
+  private final String schema = "agg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private final PartitionId p0 = new PartitionId("user_activity", 0);
+  private Pool pool;
+  private WindowStore store;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = EmbeddedPostgresServer.start(0, Files.createTempDirectory("agg-pg"), true);
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    postgres.close();
+  }
+
+  @BeforeEach
+  void deploy(Vertx vertx, VertxTestContext ctx) {
+    pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost(postgres.host()).setPort(postgres.port())
+        .setDatabase(postgres.database()).setUser(postgres.user())).using(vertx).build();
+    store = new WindowStore(pool, schema, p0.topic(), 12);
+    AggregatorOptions options = new AggregatorOptions(Duration.ofSeconds(30), Duration.ofHours(1),
+        Duration.ofMillis(50), 12);
+    vertx.deployVerticle(new AggregatorVerticle(options, store, Clock.systemUTC(), "node-a"))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @AfterEach
+  void closePool() {
+    pool.close();
+  }
+
+  @Test
+  void aBatchBecomesDurableWithTheOffsetItCovers(Vertx vertx, VertxTestContext ctx) {
+    vertx.eventBus().<SinkProgress>localConsumer(Addresses.SINK_PROGRESS, m -> {
+      if (m.body().nextOffset() == 3) {
+        ctx.verify(() -> {
+          assertEquals(2, queryLong("SELECT view_count FROM page_view_counts WHERE page_url = '/a'"));
+          assertEquals(3, queryLong("SELECT next_offset FROM pulse_partition_progress"));
+        });
+        ctx.completeNow();
+      }
+    });
+    open(vertx)
+        .compose(offset -> {
+          ctx.verify(() -> assertEquals(0L, offset));
+          return send(vertx, new EventBatch(p0, 0, 3, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a"),
+              view(2, T0 + 2, "/b"))));
+        })
+        .onFailure(ctx::failNow);
+  }
+
+  @Test
+  void reopeningResumesFromTheCheckpointAndSkipsWhatItAlreadyHas(Vertx vertx, VertxTestContext ctx) {
+    EventBatch first = new EventBatch(p0, 0, 2, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a")));
+    open(vertx)
+        .compose(o -> send(vertx, first))
+        .compose(v -> vertx.eventBus().<Long>request(Addresses.sinkClose(Sink.AGGREGATOR), p0))
+        .compose(closed -> {
+          ctx.verify(() -> assertEquals(2L, closed.body()));
+          return open(vertx);
+        })
+        .compose(resumeAt -> {
+          ctx.verify(() -> assertEquals(2L, resumeAt));
+          // ingest replays from an older offset: offsets 0 and 1 are skipped, 2 is new
+          return send(vertx, new EventBatch(p0, 0, 3, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a"),
+              view(2, T0 + 2, "/a"))));
+        })
+        .compose(v -> vertx.eventBus().<Long>request(Addresses.sinkClose(Sink.AGGREGATOR), p0))
+        .onComplete(ctx.succeeding(closed -> ctx.verify(() -> {
+          assertEquals(3L, closed.body());
+          assertEquals(3, queryLong("SELECT view_count FROM page_view_counts WHERE page_url = '/a'"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void anOwnerFencedByANewerClaimStopsWritingAndRejectsBatches(Vertx vertx, VertxTestContext ctx) {
+    open(vertx)
+        // another node claims the partition (as after a rebalance this node has not noticed yet)
+        .compose(o -> store.claim(p0, "node-b"))
+        .compose(claim -> send(vertx, new EventBatch(p0, 0, 1, List.of(view(0, T0, "/zombie")))))
+        .compose(v -> retryUntilRejected(vertx, 50))
+        .onComplete(ctx.succeeding(rejection -> ctx.verify(() -> {
+          assertEquals(AggregatorVerticle.NOT_OWNER, rejection.failureCode());
+          assertEquals(0, queryLong("SELECT count(*) FROM page_view_counts_by_partition"));
+          assertEquals(2, queryLong("SELECT owner_epoch FROM pulse_partition_progress"));
+          ctx.completeNow();
+        })));
+  }
+
+  /** Sends an empty batch until the verticle, having been fenced at its next checkpoint, refuses it. */
+  private io.vertx.core.Future<ReplyException> retryUntilRejected(Vertx vertx, int attemptsLeft) {
+    return vertx.timer(50, TimeUnit.MILLISECONDS)
+        .compose(t -> send(vertx, new EventBatch(p0, 1, 1, List.of())))
+        .transform(ar -> {
+          if (ar.failed()) {
+            return io.vertx.core.Future.succeededFuture(assertInstanceOf(ReplyException.class, ar.cause()));
+          }
+          if (attemptsLeft == 0) {
+            return io.vertx.core.Future.failedFuture("the fenced owner kept accepting batches");
+          }
+          return retryUntilRejected(vertx, attemptsLeft - 1);
+        });
+  }
+
+  private io.vertx.core.Future<Long> open(Vertx vertx) {
+    return vertx.eventBus().<Long>request(Addresses.sinkOpen(Sink.AGGREGATOR), p0).map(m -> m.body());
+  }
+
+  private io.vertx.core.Future<Void> send(Vertx vertx, EventBatch batch) {
+    return vertx.eventBus().request(Addresses.sinkBatch(Sink.AGGREGATOR), batch).mapEmpty();
+  }
+
+  private static ClickEvent view(long offset, long time, String url) {
+    return new ClickEvent(offset, "e-" + offset, "u-" + offset, url, ClickEvent.PAGE_VIEW, time, time,
+        new JsonObject());
+  }
+
+  private long queryLong(String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + postgres.host() + ":" + postgres.port()
+        + "/" + postgres.database(), postgres.user(), "")) {
+      c.createStatement().execute("SET search_path TO " + schema);
+      try (ResultSet rs = c.createStatement().executeQuery(sql)) {
+        return rs.next() ? rs.getLong(1) : -1;
+      }
+    }
+  }
+}
