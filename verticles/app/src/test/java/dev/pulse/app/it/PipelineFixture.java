@@ -142,6 +142,17 @@ final class PipelineFixture implements AutoCloseable {
     return v == null ? 0 : ((Number) v).longValue();
   }
 
+  /** Leaves a shared server (PG_URL) as the test found it. */
+  private void dropSchema() {
+    PgOptions pg = pg();
+    try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+         Statement st = c.createStatement()) {
+      st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot drop schema " + schema, e);
+    }
+  }
+
   void assertNoBlockedEventLoop() {
     assertEquals(List.of(), blockedThreads.warnings(), "an event loop was blocked");
   }
@@ -155,6 +166,7 @@ final class PipelineFixture implements AutoCloseable {
       if (producer != null) {
         producer.close();
       }
+      dropSchema();
     } finally {
       blockedThreads.uninstall();
     }
