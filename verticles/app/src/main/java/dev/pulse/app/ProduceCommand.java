@@ -78,7 +78,16 @@ public final class ProduceCommand implements Callable<Integer> {
     }
     long maxEvents = count != null ? count : (maxDuration != null ? Long.MAX_VALUE : 10_000);
     String bootstrap = bootstrapServers != null ? bootstrapServers : KafkaOptions.from(config).bootstrap();
-    String topic = NodeOptions.from(config.with(Map.of("roles", "producer"))).topics().input();
+    NodeOptions node = NodeOptions.from(config.with(Map.of("roles", "producer")));
+    String topic = node.topics().input();
+    try {
+      // Producing before any node has run is fine: the topics are created as a node would.
+      KafkaOptions kafka = KafkaOptions.from(config);
+      TopicSetup.ensure(bootstrap, node.topics(), kafka.partitions(), kafka.replicationFactor());
+    } catch (IllegalStateException e) {
+      System.err.println("pulse produce: " + e.getMessage());
+      return 1;
+    }
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
         ProducerRun.producerConfig(bootstrap, "pulse-produce"), new ByteArraySerializer(), new ByteArraySerializer())) {
       ProducerRun run = new ProducerRun(producer, topic, spec, rate, maxEvents, maxDuration, Clock.systemUTC());

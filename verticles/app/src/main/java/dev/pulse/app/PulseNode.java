@@ -76,6 +76,10 @@ public final class PulseNode {
 
     if (node.has(Role.INGEST)) {
       TopicSetup.ensure(endpoints.kafkaBootstrap(), node.topics(), kafka.partitions(), kafka.replicationFactor());
+      if (IngestOptions.PROTOCOL_AUTO.equals(ingest.groupProtocol())) {
+        ingest = ingest.withGroupProtocol(TopicSetup.supportsConsumerGroupProtocol(endpoints.kafkaBootstrap())
+            ? IngestOptions.PROTOCOL_CONSUMER : IngestOptions.PROTOCOL_CLASSIC);
+      }
     }
     Vertx vertx = Vertx.vertx(vertxOptions);
     LocalRecords.registerCodecs(vertx);

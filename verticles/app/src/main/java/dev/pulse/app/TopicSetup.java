@@ -24,6 +24,25 @@ public final class TopicSetup {
   private TopicSetup() {
   }
 
+  /**
+   * Whether the brokers run the KIP-848 group coordinator (feature {@code group.version} >= 1, Kafka 4.0+),
+   * so consumers can use the incremental, broker-driven {@code consumer} rebalance protocol.
+   */
+  public static boolean supportsConsumerGroupProtocol(String bootstrapServers) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
+        "default.api.timeout.ms", 60_000))) {
+      var finalized = admin.describeFeatures().featureMetadata().get(60, TimeUnit.SECONDS).finalizedFeatures();
+      var group = finalized.get("group.version");
+      return group != null && group.maxVersionLevel() >= 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking the brokers for their features", e);
+    } catch (Exception e) {
+      LOG.warn("cannot read the brokers' features ({}); using the classic group protocol", e.toString());
+      return false;
+    }
+  }
+
   public static void ensure(String bootstrapServers, Topics topics, int partitions, short replicationFactor) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
         "default.api.timeout.ms", 60_000))) {

@@ -18,17 +18,25 @@ public record IngestOptions(
 
   public static final String PROTOCOL_CONSUMER = "consumer";
   public static final String PROTOCOL_CLASSIC = "classic";
+  /** Use the consumer protocol when the broker offers it, else classic. */
+  public static final String PROTOCOL_AUTO = "auto";
 
   public static IngestOptions from(PulseConfig config, String namespace) {
     String group = config.required("ingest.group.id");
     return new IngestOptions(
         namespace.isEmpty() ? group : group + "." + namespace,
-        config.oneOf("ingest.group.protocol", Set.of(PROTOCOL_CONSUMER, PROTOCOL_CLASSIC)),
+        config.oneOf("ingest.group.protocol", Set.of(PROTOCOL_AUTO, PROTOCOL_CONSUMER, PROTOCOL_CLASSIC)),
         config.intIn("ingest.max.poll.records", 1, 100_000),
         config.intIn("ingest.max.inflight.batches", 1, 1_000),
         (int) config.bytes("ingest.max.event.bytes", 64, 64L * 1024 * 1024),
         config.duration("ingest.max.future.skew", Duration.ZERO, Duration.ofDays(3650)),
         config.instant("ingest.min.event.time"),
         config.duration("ingest.progress.interval", Duration.ofMillis(50), Duration.ofMinutes(10)));
+  }
+
+  /** These options with {@code auto} replaced by what the broker supports. */
+  public IngestOptions withGroupProtocol(String protocol) {
+    return new IngestOptions(groupId, protocol, maxPollRecords, maxInflightBatches, maxEventBytes, maxFutureSkew,
+        minEventTime, progressInterval);
   }
 }

@@ -43,7 +43,8 @@ class BadInputIT {
   @Test
   void invalidRecordsAreDeadLetteredWithTheirReasonAndValidOnesAllCount() {
     // Given ten bad records of different kinds between fifty valid page views
-    fixture = new PipelineFixture(Map.of("ingest.max.event.bytes", "256KB"));
+    // (this test also covers the classic, cooperative-sticky group protocol; the others use KIP-848)
+    fixture = new PipelineFixture(Map.of("ingest.max.event.bytes", "256KB", "ingest.group.protocol", "classic"));
     fixture.createTopics();
     List<Bad> bad = List.of(
         new Bad("malformed_json", utf8("this is not json")),
