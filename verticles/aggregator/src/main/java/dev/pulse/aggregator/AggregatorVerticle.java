@@ -7,7 +7,7 @@ import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
-import dev.pulse.common.model.PartitionLag;
+import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * Keeps {@link PartitionWindows} for each partition the node's ingest owns and checkpoints them to
  * PostgreSQL every flush interval, each partition in one transaction with the offsets it covers.
  *
- * <p>Talks to ingest over the node-local event bus: {@code open} claims a partition and answers the offset
- * to resume from, {@code batch} applies events, {@code close} writes what is left and lets go.
+ * <p>Talks to ingest over the node-local event bus: {@code open} claims a partition and answers the checkpoint
+ * to resume from, {@code batch} applies events (ingest has marked the late ones), {@code close} writes what is
+ * left and lets go.
  * While checkpoints fail, batch replies are held back, so ingest pauses the partition instead of
  * piling up work the database cannot take.
  */
@@ -43,7 +44,6 @@ public final class AggregatorVerticle extends VerticleBase {
   private final String owner;
 
   private final Map<PartitionId, Slot> slots = new HashMap<>();
-  private final Map<PartitionId, PartitionLag> lags = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long timerId = -1;
 
@@ -52,17 +52,15 @@ public final class AggregatorVerticle extends VerticleBase {
     final PartitionId partition;
     final PartitionWindows windows;
     final long epoch;
-    long lastEventAt;
     Future<Void> currentFlush;
     int consecutiveFailures;
     long retryAt;
     final List<Message<EventBatch>> heldReplies = new ArrayList<>();
 
-    Slot(PartitionId partition, PartitionWindows windows, long epoch, long now) {
+    Slot(PartitionId partition, PartitionWindows windows, long epoch) {
       this.partition = partition;
       this.windows = windows;
       this.epoch = epoch;
-      this.lastEventAt = now;
     }
 
     boolean flushing() {
@@ -84,11 +82,9 @@ public final class AggregatorVerticle extends VerticleBase {
     MessageConsumer<PartitionId> open = bus.localConsumer(Addresses.sinkOpen(Sink.AGGREGATOR), this::onOpen);
     MessageConsumer<EventBatch> batch = bus.localConsumer(Addresses.sinkBatch(Sink.AGGREGATOR), this::onBatch);
     MessageConsumer<PartitionId> close = bus.localConsumer(Addresses.sinkClose(Sink.AGGREGATOR), this::onClose);
-    MessageConsumer<PartitionLag> lag = bus.localConsumer(Addresses.PARTITION_LAG,
-        m -> lags.put(m.body().partition(), m.body()));
-    consumers.addAll(List.of(open, batch, close, lag));
+    consumers.addAll(List.of(open, batch, close));
     return store.createSchema()
-        .compose(v -> Future.all(open.completion(), batch.completion(), close.completion(), lag.completion()))
+        .compose(v -> Future.all(open.completion(), batch.completion(), close.completion()))
         .onSuccess(v -> timerId = vertx.setPeriodic(options.flushInterval().toMillis(), id -> tick()));
   }
 
@@ -114,15 +110,15 @@ public final class AggregatorVerticle extends VerticleBase {
         return;
       }
       WindowStore.Claim c = ar.result();
-      PartitionWindows windows = PartitionWindows.restore(options.allowedLateness().toMillis(), options.hllLgK(),
-          c.nextOffset(), c.watermark(), c.maxEventTime(), c.lateEvents(), c.openPageCounts(), c.openPanes());
-      Slot previous = slots.put(partition, new Slot(partition, windows, c.epoch(), clock.millis()));
+      PartitionWindows windows = PartitionWindows.restore(options.hllLgK(), c.nextOffset(), c.watermark(),
+          c.maxEventTime(), c.lateEvents(), c.openPageCounts(), c.openPanes());
+      Slot previous = slots.put(partition, new Slot(partition, windows, c.epoch()));
       if (previous != null) {
         previous.heldReplies.forEach(m -> m.fail(NOT_OWNER, partition + " was reopened"));
       }
       LOG.info("claimed {} (epoch {}): resuming at offset {}, {} open page-view windows", partition, c.epoch(),
           c.nextOffset(), windows.openPageViewWindows());
-      message.reply(c.nextOffset());
+      message.reply(new SinkCheckpoint(c.nextOffset(), c.watermark(), c.maxEventTime()));
     });
   }
 
@@ -135,18 +131,20 @@ public final class AggregatorVerticle extends VerticleBase {
     }
     PartitionWindows windows = slot.windows;
     long resumeAt = windows.nextOffset();
-    boolean anyEvent = false;
     for (ClickEvent e : batch.events()) {
       if (e.offset() < resumeAt) {
         continue; // already in the last checkpoint
       }
-      windows.add(e.eventTimeMillis(), e.isPageView(), e.pageUrl(), e.userId());
-      anyEvent = true;
+      if (e.late()) {
+        windows.countLate();
+      } else {
+        windows.add(e.eventTimeMillis(), e.isPageView(), e.pageUrl(), e.userId());
+      }
+    }
+    if (batch.nextOffset() >= resumeAt) {
+      windows.advanceWatermark(batch.watermark(), batch.maxEventTime());
     }
     windows.advanceOffset(batch.nextOffset());
-    if (anyEvent) {
-      slot.lastEventAt = clock.millis();
-    }
     if (slot.consecutiveFailures > 0) {
       slot.heldReplies.add(message);
     } else {
@@ -164,10 +162,10 @@ public final class AggregatorVerticle extends VerticleBase {
       if (slots.get(slot.partition) == slot) {
         slots.remove(slot.partition);
       }
-      lags.remove(slot.partition);
       if (ar.succeeded()) {
         LOG.info("released {} at offset {}", slot.partition, slot.windows.nextOffset());
-        message.reply(slot.windows.nextOffset());
+        message.reply(new SinkCheckpoint(slot.windows.nextOffset(), slot.windows.watermark(),
+            slot.windows.maxEventTime()));
       } else {
         message.fail(503, "could not write " + slot.partition + " before release: " + ar.cause().getMessage());
       }
@@ -178,18 +176,9 @@ public final class AggregatorVerticle extends VerticleBase {
   private void tick() {
     long now = clock.millis();
     for (Slot slot : new ArrayList<>(slots.values())) {
-      maybeAdvanceIdle(slot, now);
       if (!slot.flushing() && slot.windows.hasChanges() && now >= slot.retryAt) {
         flush(slot);
       }
-    }
-  }
-
-  /** A caught-up partition that has been silent for the idle timeout follows the wall clock. */
-  private void maybeAdvanceIdle(Slot slot, long now) {
-    PartitionLag lag = lags.get(slot.partition);
-    if (lag != null && lag.lag() == 0 && now - slot.lastEventAt >= options.idleTimeout().toMillis()) {
-      slot.windows.advanceWatermark(now - options.allowedLateness().toMillis());
     }
   }
 

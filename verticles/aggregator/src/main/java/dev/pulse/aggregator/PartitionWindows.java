@@ -10,19 +10,18 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import dev.pulse.common.time.WatermarkTracker;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 
 /**
  * The event-time window state of one Kafka partition: page-view counts per 1-minute window and URL, and
- * one HLL sketch of user ids per 1-minute pane. No clock and no I/O: time only moves with the events and
- * with {@link #advanceWatermark(long)}.
+ * one HLL sketch of user ids per 1-minute pane. No clock and no I/O.
  *
- * <p>Watermark: {@code max event time seen - allowed lateness}, never moving back. An event older than the
- * watermark when it arrives is late: it is counted and left out of every window. A window is final once the
- * watermark reaches its end; since every event that could still change it would be late, a final window never
- * changes again. Because the watermark depends only on the partition's own records in offset order, replaying
- * the partition from a checkpoint gives exactly the same windows.
+ * <p>Which events are late is decided upstream, by ingest's {@link dev.pulse.common.time.WatermarkTracker},
+ * so that every sink agrees; this class takes the on-time events, counts the late ones, and moves its
+ * watermark when told. A window is final once the watermark reaches its end; an event that would land in a
+ * final window is counted as late whatever it was marked, so a final window never changes again.
  *
  * <p>Changes since the last {@link #checkpoint()} are tracked so that a checkpoint carries only what must be
  * written, together with the offset and watermark it covers.
@@ -30,7 +29,7 @@ import org.apache.datasketches.hll.TgtHllType;
 public final class PartitionWindows {
 
   /** No event seen yet. */
-  public static final long NO_TIME = Long.MIN_VALUE;
+  public static final long NO_TIME = WatermarkTracker.NONE;
 
   public enum Outcome { ON_TIME, LATE }
 
@@ -58,7 +57,6 @@ public final class PartitionWindows {
   private record PageKey(long windowStart, String pageUrl) {
   }
 
-  private final long allowedLatenessMs;
   private final int lgK;
 
   private long nextOffset;
@@ -72,18 +70,14 @@ public final class PartitionWindows {
   private final Set<Long> dirtyPanes = new TreeSet<>();
   private boolean progressDirty;
 
-  public PartitionWindows(long allowedLatenessMs, int lgK) {
-    if (allowedLatenessMs < 0) {
-      throw new IllegalArgumentException("allowed lateness must be >= 0");
-    }
-    this.allowedLatenessMs = allowedLatenessMs;
+  public PartitionWindows(int lgK) {
     this.lgK = lgK;
   }
 
   /** State as a checkpoint left it: progress plus the windows that were still open. */
-  public static PartitionWindows restore(long allowedLatenessMs, int lgK, long nextOffset, long watermark,
-      long maxEventTime, long lateEvents, List<PageCount> openPageCounts, List<PaneSketch> openPanes) {
-    PartitionWindows w = new PartitionWindows(allowedLatenessMs, lgK);
+  public static PartitionWindows restore(int lgK, long nextOffset, long watermark, long maxEventTime,
+      long lateEvents, List<PageCount> openPageCounts, List<PaneSketch> openPanes) {
+    PartitionWindows w = new PartitionWindows(lgK);
     w.nextOffset = nextOffset;
     w.watermark = watermark;
     w.maxEventTime = maxEventTime;
@@ -102,7 +96,8 @@ public final class PartitionWindows {
   }
 
   /**
-   * Adds one event. Late events change nothing but the late count.
+   * Adds one event that ingest found on time. It is counted as late instead if it is older than this
+   * state's watermark (which can only happen if the two ever disagree), so that a final window stays final.
    *
    * @param pageView whether it counts as a page view
    */
@@ -110,8 +105,7 @@ public final class PartitionWindows {
     Objects.requireNonNull(pageUrl);
     Objects.requireNonNull(userId);
     if (watermark != NO_TIME && eventTime < watermark) {
-      lateEvents++;
-      progressDirty = true;
+      countLate();
       return Outcome.LATE;
     }
     if (pageView) {
@@ -122,15 +116,14 @@ public final class PartitionWindows {
     long pane = Windows.paneStart(eventTime);
     panes.computeIfAbsent(pane, k -> new HllSketch(lgK, TgtHllType.HLL_8)).update(userId);
     dirtyPanes.add(pane);
-    if (eventTime > maxEventTime) {
-      maxEventTime = eventTime;
-    }
-    long candidate = eventTime - allowedLatenessMs;
-    if (candidate > watermark) {
-      watermark = candidate;
-    }
     progressDirty = true;
     return Outcome.ON_TIME;
+  }
+
+  /** One more event that missed its windows. */
+  public void countLate() {
+    lateEvents++;
+    progressDirty = true;
   }
 
   /** Records that every offset before {@code offset} has been applied. */
@@ -142,16 +135,20 @@ public final class PartitionWindows {
   }
 
   /**
-   * Moves the watermark forward without an event (an idle partition following the wall clock).
-   * Has no effect before the first event, so an empty partition never makes the first events late.
+   * Takes the partition's event-time state after a batch. Windows ending at or before the watermark are
+   * final from now on.
    *
    * @return whether the watermark moved
    */
-  public boolean advanceWatermark(long candidate) {
-    if (maxEventTime == NO_TIME || candidate <= watermark) {
+  public boolean advanceWatermark(long newWatermark, long newMaxEventTime) {
+    if (newMaxEventTime > maxEventTime) {
+      maxEventTime = newMaxEventTime;
+      progressDirty = true;
+    }
+    if (newWatermark <= watermark) {
       return false;
     }
-    watermark = candidate;
+    watermark = newWatermark;
     progressDirty = true;
     return true;
   }

@@ -8,6 +8,7 @@ import dev.pulse.common.Sink;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import dev.pulse.embedded.EmbeddedPostgresServer;
 import io.vertx.core.Vertx;
@@ -62,8 +63,7 @@ class AggregatorVerticleTest {
     pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost(postgres.host()).setPort(postgres.port())
         .setDatabase(postgres.database()).setUser(postgres.user())).using(vertx).build();
     store = new WindowStore(pool, schema, p0.topic(), 12);
-    AggregatorOptions options = new AggregatorOptions(Duration.ofSeconds(30), Duration.ofHours(1),
-        Duration.ofMillis(50), 12);
+    AggregatorOptions options = new AggregatorOptions(Duration.ofMillis(50), 12);
     vertx.deployVerticle(new AggregatorVerticle(options, store, Clock.systemUTC(), "node-a"))
         .onComplete(ctx.succeedingThenComplete());
   }
@@ -87,7 +87,7 @@ class AggregatorVerticleTest {
     open(vertx)
         .compose(offset -> {
           ctx.verify(() -> assertEquals(0L, offset));
-          return send(vertx, new EventBatch(p0, 0, 3, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a"),
+          return send(vertx, batch(0, 3, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a"),
               view(2, T0 + 2, "/b"))));
         })
         .onFailure(ctx::failNow);
@@ -95,23 +95,23 @@ class AggregatorVerticleTest {
 
   @Test
   void reopeningResumesFromTheCheckpointAndSkipsWhatItAlreadyHas(Vertx vertx, VertxTestContext ctx) {
-    EventBatch first = new EventBatch(p0, 0, 2, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a")));
+    EventBatch first = batch(0, 2, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a")));
     open(vertx)
         .compose(o -> send(vertx, first))
-        .compose(v -> vertx.eventBus().<Long>request(Addresses.sinkClose(Sink.AGGREGATOR), p0))
+        .compose(v -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkClose(Sink.AGGREGATOR), p0))
         .compose(closed -> {
-          ctx.verify(() -> assertEquals(2L, closed.body()));
+          ctx.verify(() -> assertEquals(2L, closed.body().nextOffset()));
           return open(vertx);
         })
         .compose(resumeAt -> {
           ctx.verify(() -> assertEquals(2L, resumeAt));
           // ingest replays from an older offset: offsets 0 and 1 are skipped, 2 is new
-          return send(vertx, new EventBatch(p0, 0, 3, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a"),
+          return send(vertx, batch(0, 3, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a"),
               view(2, T0 + 2, "/a"))));
         })
-        .compose(v -> vertx.eventBus().<Long>request(Addresses.sinkClose(Sink.AGGREGATOR), p0))
+        .compose(v -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkClose(Sink.AGGREGATOR), p0))
         .onComplete(ctx.succeeding(closed -> ctx.verify(() -> {
-          assertEquals(3L, closed.body());
+          assertEquals(3L, closed.body().nextOffset());
           assertEquals(3, queryLong("SELECT view_count FROM page_view_counts WHERE page_url = '/a'"));
           ctx.completeNow();
         })));
@@ -122,7 +122,7 @@ class AggregatorVerticleTest {
     open(vertx)
         // another node claims the partition (as after a rebalance this node has not noticed yet)
         .compose(o -> store.claim(p0, "node-b"))
-        .compose(claim -> send(vertx, new EventBatch(p0, 0, 1, List.of(view(0, T0, "/zombie")))))
+        .compose(claim -> send(vertx, batch(0, 1, List.of(view(0, T0, "/zombie")))))
         .compose(v -> retryUntilRejected(vertx, 50))
         .onComplete(ctx.succeeding(rejection -> ctx.verify(() -> {
           assertEquals(AggregatorVerticle.NOT_OWNER, rejection.failureCode());
@@ -135,7 +135,7 @@ class AggregatorVerticleTest {
   /** Sends an empty batch until the verticle, having been fenced at its next checkpoint, refuses it. */
   private io.vertx.core.Future<ReplyException> retryUntilRejected(Vertx vertx, int attemptsLeft) {
     return vertx.timer(50, TimeUnit.MILLISECONDS)
-        .compose(t -> send(vertx, new EventBatch(p0, 1, 1, List.of())))
+        .compose(t -> send(vertx, batch(1, 1, List.of())))
         .transform(ar -> {
           if (ar.failed()) {
             return io.vertx.core.Future.succeededFuture(assertInstanceOf(ReplyException.class, ar.cause()));
@@ -148,7 +148,8 @@ class AggregatorVerticleTest {
   }
 
   private io.vertx.core.Future<Long> open(Vertx vertx) {
-    return vertx.eventBus().<Long>request(Addresses.sinkOpen(Sink.AGGREGATOR), p0).map(m -> m.body());
+    return vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(Sink.AGGREGATOR), p0)
+        .map(m -> m.body().nextOffset());
   }
 
   private io.vertx.core.Future<Void> send(Vertx vertx, EventBatch batch) {
@@ -156,8 +157,14 @@ class AggregatorVerticleTest {
   }
 
   private static ClickEvent view(long offset, long time, String url) {
-    return new ClickEvent(offset, "e-" + offset, "u-" + offset, url, ClickEvent.PAGE_VIEW, time, time,
+    return new ClickEvent(offset, "e-" + offset, "u-" + offset, url, ClickEvent.PAGE_VIEW, time, time, false,
         new JsonObject());
+  }
+
+  /** A batch as ingest would send it, with the watermark of a 30 s lateness after its events. */
+  private EventBatch batch(long first, long next, List<ClickEvent> events) {
+    long max = events.stream().mapToLong(ClickEvent::eventTimeMillis).max().orElse(T0);
+    return new EventBatch(p0, first, next, events, max - 30_000, max);
   }
 
   private long queryLong(String sql) throws Exception {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pulse.aggregator.PartitionWindows.Checkpoint;
 import dev.pulse.aggregator.PartitionWindows.Outcome;
 import dev.pulse.aggregator.PartitionWindows.PageCount;
+import dev.pulse.common.time.WatermarkTracker;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -20,10 +21,24 @@ class PartitionWindowsTest {
   private static final long MINUTE = 60 * SECOND;
   private static final long LATENESS = 30 * SECOND;
 
-  private final PartitionWindows windows = new PartitionWindows(LATENESS, 12);
+  private final WatermarkTracker tracker = new WatermarkTracker(LATENESS);
+  private PartitionWindows windows = new PartitionWindows(12);
+
+  /** What ingest and the aggregator do together: the tracker decides lateness, the windows take the rest. */
+  private Outcome event(long t, boolean pageView, String url, String user) {
+    Outcome outcome;
+    if (tracker.observe(t)) {
+      windows.countLate();
+      outcome = Outcome.LATE;
+    } else {
+      outcome = windows.add(t, pageView, url, user);
+    }
+    windows.advanceWatermark(tracker.watermark(), tracker.maxEventTime());
+    return outcome;
+  }
 
   private Outcome view(long t, String url) {
-    return windows.add(t, true, url, "u-1");
+    return event(t, true, url, "u-1");
   }
 
   @Test
@@ -41,7 +56,7 @@ class PartitionWindowsTest {
 
   @Test
   void onlyPageViewsAreCounted() {
-    windows.add(T0, false, "/a", "u-1");
+    event(T0, false, "/a", "u-1");
     view(T0 + 1, "/a");
     assertEquals(1, windows.pageViews(T0, "/a"));
   }
@@ -59,7 +74,7 @@ class PartitionWindowsTest {
   void anEventOlderThanTheWatermarkIsLateAndChangesNoWindow() {
     view(T0 + 90 * SECOND, "/a"); // watermark 10:01:00, window [10:00,10:01) is final
     assertEquals(Outcome.LATE, view(T0 + 59 * SECOND, "/a"));
-    assertEquals(Outcome.LATE, windows.add(T0 + 59 * SECOND, false, "/a", "u-2"));
+    assertEquals(Outcome.LATE, event(T0 + 59 * SECOND, false, "/a", "u-2"));
     assertEquals(0, windows.pageViews(T0, "/a"));
     assertEquals(2, windows.lateEvents());
     assertEquals(T0 + MINUTE, windows.watermark());
@@ -74,16 +89,19 @@ class PartitionWindowsTest {
   }
 
   @Test
-  void idleAdvanceIsIgnoredBeforeTheFirstEventSoAnEmptyPartitionCannotMakeEventsLate() {
-    assertFalse(windows.advanceWatermark(T0 + 10 * MINUTE));
-    assertEquals(Outcome.ON_TIME, view(T0, "/a"));
+  void anEventMarkedOnTimeButBeforeTheWindowsWatermarkIsCountedLateSoFinalWindowsStayFinal() {
+    windows.advanceWatermark(T0 + MINUTE, T0 + 90 * SECOND);
+    assertEquals(Outcome.LATE, windows.add(T0 + 59 * SECOND, true, "/a", "u-1"));
+    assertEquals(0, windows.pageViews(T0, "/a"));
+    assertEquals(1, windows.lateEvents());
   }
 
   @Test
-  void idleAdvanceFinalizesTheLastWindows() {
+  void anIdleWatermarkFinalizesTheLastWindows() {
     view(T0 + 10 * SECOND, "/a");
-    assertTrue(windows.advanceWatermark(T0 + 2 * MINUTE));
-    assertFalse(windows.advanceWatermark(T0 + MINUTE), "never backwards");
+    assertTrue(tracker.advanceTo(T0 + 2 * MINUTE));
+    assertTrue(windows.advanceWatermark(tracker.watermark(), tracker.maxEventTime()));
+    assertFalse(windows.advanceWatermark(T0 + MINUTE, T0), "never backwards");
     assertEquals(Outcome.LATE, view(T0 + 90 * SECOND, "/a"));
   }
 
@@ -134,12 +152,12 @@ class PartitionWindowsTest {
     view(T0 + 20 * SECOND, "/a");
     windows.advanceOffset(2);
     Checkpoint cp = windows.checkpoint();
-    PartitionWindows restored = PartitionWindows.restore(LATENESS, 12, cp.nextOffset(), cp.watermark(),
-        cp.maxEventTime(), cp.lateEvents(), cp.pageCounts(), cp.panes());
-    restored.add(T0 + 30 * SECOND, true, "/a", "u-2");
-    assertEquals(3, restored.pageViews(T0, "/a"));
-    assertEquals(2, restored.nextOffset());
-    assertEquals(Outcome.LATE, restored.add(T0 - SECOND, true, "/a", "u-3"));
+    windows = PartitionWindows.restore(12, cp.nextOffset(), cp.watermark(), cp.maxEventTime(), cp.lateEvents(),
+        cp.pageCounts(), cp.panes());
+    event(T0 + 30 * SECOND, true, "/a", "u-2");
+    assertEquals(3, windows.pageViews(T0, "/a"));
+    assertEquals(2, windows.nextOffset());
+    assertEquals(Outcome.LATE, event(T0 - SECOND, true, "/a", "u-3"));
   }
 
   private static Map<String, Long> byUrl(List<PageCount> counts) {

@@ -1,10 +1,10 @@
 package dev.pulse.app;
 
-import dev.pulse.aggregator.AggregatorOptions;
 import dev.pulse.common.config.ConfigException;
 import dev.pulse.common.config.KafkaOptions;
 import dev.pulse.common.config.NodeOptions;
 import dev.pulse.common.config.PulseConfig;
+import dev.pulse.common.config.WatermarkOptions;
 import dev.pulse.producer.GeneratorSpec;
 import dev.pulse.producer.ProducerRun;
 import dev.pulse.producer.ProducerRun.Progress;
@@ -66,7 +66,7 @@ public final class ProduceCommand implements Callable<Integer> {
     try {
       config = configOptions.load(Map.of());
       maxDuration = duration == null ? null : parseDuration(duration);
-      long lateness = AggregatorOptions.from(config).allowedLateness().toMillis();
+      long lateness = WatermarkOptions.from(config).allowedLateness().toMillis();
       spec = new GeneratorSpec(users, pages, lateShare, invalidShare, lateness, seed);
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("pulse produce: " + e.getMessage());

@@ -9,6 +9,7 @@ import dev.pulse.common.config.KafkaOptions;
 import dev.pulse.common.config.NodeOptions;
 import dev.pulse.common.config.PgOptions;
 import dev.pulse.common.config.PulseConfig;
+import dev.pulse.common.config.WatermarkOptions;
 import dev.pulse.ingest.IngestOptions;
 import dev.pulse.ingest.IngestStats;
 import dev.pulse.ingest.IngestVerticle;
@@ -63,6 +64,7 @@ public final class PulseNode {
     PgOptions.from(config);
     IngestOptions.from(config, node.namespace());
     AggregatorOptions.from(config);
+    WatermarkOptions.from(config);
   }
 
   /** Validates the configuration, creates topics, deploys the verticles; blocks until they run. */
@@ -102,7 +104,8 @@ public final class PulseNode {
             new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)), START_TIMEOUT));
       }
       if (ingest != null) {
-        deployments.add(Blocking.await(vertx.deployVerticle(new IngestVerticle(ingest, endpoints.kafkaBootstrap(),
+        deployments.add(Blocking.await(vertx.deployVerticle(new IngestVerticle(ingest, WatermarkOptions.from(config),
+            endpoints.kafkaBootstrap(),
             node.topics(), node.sinks(), clock, node.nodeName(), stats)), START_TIMEOUT));
       }
     } catch (RuntimeException e) {

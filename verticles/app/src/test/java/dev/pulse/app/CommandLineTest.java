@@ -29,9 +29,9 @@ class CommandLineTest {
 
   @Test
   void aBadLatenessStopsRunWithTheKeyInTheMessage() {
-    Outcome o = execute("run", "--set", "aggregator.allowed.lateness=soon");
+    Outcome o = execute("run", "--set", "watermark.allowed.lateness=soon");
     assertEquals(2, o.exitCode());
-    assertTrue(o.stderr().contains("aggregator.allowed.lateness"), o.stderr());
+    assertTrue(o.stderr().contains("watermark.allowed.lateness"), o.stderr());
     assertTrue(o.stderr().contains("'soon'"), o.stderr());
   }
 

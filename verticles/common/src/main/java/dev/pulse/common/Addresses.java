@@ -18,7 +18,7 @@ public final class Addresses {
   private Addresses() {
   }
 
-  /** Node-local request: open a partition, reply with the next offset the sink needs ({@code Long}). */
+  /** Node-local request: open a partition, reply with where the sink's durable output ends ({@code SinkCheckpoint}). */
   public static String sinkOpen(Sink sink) {
     return "pulse.sink." + sink.id() + ".open";
   }
@@ -28,7 +28,7 @@ public final class Addresses {
     return "pulse.sink." + sink.id() + ".batch";
   }
 
-  /** Node-local request: make the partition durable and give it up. */
+  /** Node-local request: make the partition durable and give it up; reply with the final {@code SinkCheckpoint}. */
   public static String sinkClose(Sink sink) {
     return "pulse.sink." + sink.id() + ".close";
   }

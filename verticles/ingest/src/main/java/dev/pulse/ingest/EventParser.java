@@ -162,7 +162,7 @@ public final class EventParser {
           + " is further in the future than ingest.max.future.skew (" + maxFutureSkew + ")");
     }
     return new Valid(new ClickEvent(offset, eventId, json.getString("user_id"), json.getString("page_url"),
-        json.getString("event_type"), eventTime, ingestTimeMillis, json));
+        json.getString("event_type"), eventTime, ingestTimeMillis, false, json));
   }
 
   private static Result checkString(JsonObject json, String field, int maxChars) {

@@ -14,6 +14,7 @@ public final class IngestStats {
 
   private final LongAdder read = new LongAdder();
   private final LongAdder valid = new LongAdder();
+  private final LongAdder late = new LongAdder();
   private final Map<String, LongAdder> deadLettered = new ConcurrentHashMap<>();
   private long lastLogAt;
   private long lastLogRead;
@@ -24,6 +25,14 @@ public final class IngestStats {
 
   void valid(int n) {
     valid.add(n);
+  }
+
+  void late(int n) {
+    late.add(n);
+  }
+
+  public long lateEvents() {
+    return late.sum();
   }
 
   void deadLettered(String reasonCode) {

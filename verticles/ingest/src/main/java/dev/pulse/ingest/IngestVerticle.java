@@ -7,8 +7,11 @@ import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.config.WatermarkOptions;
 import dev.pulse.common.model.PartitionLag;
+import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
+import dev.pulse.common.time.WatermarkTracker;
 import dev.pulse.ingest.EventParser.Invalid;
 import dev.pulse.ingest.EventParser.Result;
 import dev.pulse.ingest.EventParser.Valid;
@@ -48,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>On assignment, every sink is asked where its durable output for the partition ends; the consumer
  *       seeks to the smallest of those offsets, and each sink skips what it already has.</li>
+ *   <li>Each partition's event-time watermark is kept here, once for every sink: each event is marked late or
+ *       not, and each batch carries the watermark after it. The sinks checkpoint it with their output, and a
+ *       partition resumes with the watermark of the checkpoint it resumes from. A caught-up partition that stays
+ *       silent for the idle timeout gets an empty batch that moves its watermark to the wall clock.</li>
  *   <li>Invalid records go to the dead-letter topic, unchanged, with the reason in headers, before the
  *       batch that covers their offsets is handed over.</li>
  *   <li>A partition whose sinks have too many batches in hand is paused (the consumer stays in its group);
@@ -70,6 +77,7 @@ public final class IngestVerticle extends VerticleBase {
   public static final String HEADER_SOURCE_TIMESTAMP = "pulse.dlq.source.timestamp";
 
   private final IngestOptions options;
+  private final WatermarkOptions watermarks;
   private final String bootstrapServers;
   private final Topics topics;
   private final List<Sink> sinks;
@@ -103,6 +111,8 @@ public final class IngestVerticle extends VerticleBase {
     final Map<String, Long> durable = new HashMap<>();
     long committed = -1;
     int openAttempts;
+    WatermarkTracker tracker;
+    long lastEventAt;
 
     PartitionState(PartitionId id) {
       this.id = id;
@@ -110,12 +120,13 @@ public final class IngestVerticle extends VerticleBase {
     }
   }
 
-  public IngestVerticle(IngestOptions options, String bootstrapServers, Topics topics, List<Sink> sinks, Clock clock,
-      String nodeName, IngestStats stats) {
+  public IngestVerticle(IngestOptions options, WatermarkOptions watermarks, String bootstrapServers, Topics topics,
+      List<Sink> sinks, Clock clock, String nodeName, IngestStats stats) {
     if (sinks.isEmpty()) {
       throw new IllegalArgumentException("ingest needs at least one sink");
     }
     this.options = options;
+    this.watermarks = watermarks;
     this.bootstrapServers = bootstrapServers;
     this.topics = topics;
     this.sinks = List.copyOf(sinks);
@@ -258,7 +269,11 @@ public final class IngestVerticle extends VerticleBase {
     for (ConsumerRecord<byte[], byte[]> rec : records) {
       Result result = parser.parse(rec.value(), rec.offset(), idPrefix + rec.offset(), now);
       if (result instanceof Valid v) {
-        valid.add(v.event());
+        boolean late = st.tracker.observe(v.event().eventTimeMillis());
+        valid.add(v.event().withLate(late));
+        if (late) {
+          stats.late(1);
+        }
       } else {
         Invalid invalid = (Invalid) result;
         stats.deadLettered(invalid.code());
@@ -266,15 +281,37 @@ public final class IngestVerticle extends VerticleBase {
       }
     }
     stats.valid(valid.size());
+    if (!valid.isEmpty()) {
+      st.lastEventAt = now;
+    }
     long first = records.get(0).offset();
     long next = records.get(records.size() - 1).offset() + 1;
-    EventBatch batch = new EventBatch(st.id, first, next, valid);
-    return Future.all(deadLettered)
-        .compose(v -> Future.all(sinks.stream()
+    EventBatch batch = new EventBatch(st.id, first, next, valid, st.tracker.watermark(), st.tracker.maxEventTime());
+    return Future.all(deadLettered).compose(v -> deliver(st, batch));
+  }
+
+  private Future<Void> deliver(PartitionState st, EventBatch batch) {
+    return Future.all(sinks.stream()
             .map(s -> vertx.eventBus().request(Addresses.sinkBatch(s), batch, SINK_DELIVERY))
-            .toList()))
-        .onSuccess(v -> st.acceptedUpTo = next)
+            .toList())
+        .onSuccess(v -> st.acceptedUpTo = batch.nextOffset())
         .mapEmpty();
+  }
+
+  /** An idle partition's watermark moves on with an empty batch, in order with the records. */
+  private void enqueueWatermark(PartitionState st) {
+    long gen = st.generation;
+    st.inflight++;
+    EventBatch batch = new EventBatch(st.id, st.nextToHandOver, st.nextToHandOver, List.of(),
+        st.tracker.watermark(), st.tracker.maxEventTime());
+    st.tail = st.tail
+        .transform(ignored -> gen == st.generation ? deliver(st, batch) : Future.succeededFuture())
+        .andThen(ar -> {
+          st.inflight--;
+          if (ar.failed()) {
+            rewind(st, gen, ar.cause());
+          }
+        });
   }
 
   private KafkaProducerRecord<byte[], byte[]> deadLetterRecord(ConsumerRecord<byte[], byte[]> rec, Invalid invalid) {
@@ -337,21 +374,26 @@ public final class IngestVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     st.openAttempts++;
-    List<Future<Long>> offsets = sinks.stream()
-        .map(s -> vertx.eventBus().<Long>request(Addresses.sinkOpen(s), st.id, SINK_DELIVERY).map(Message::body))
+    List<Future<SinkCheckpoint>> checkpoints = sinks.stream()
+        .map(s -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(s), st.id, SINK_DELIVERY)
+            .map(Message::body))
         .toList();
-    return Future.all(offsets)
+    return Future.all(checkpoints)
         .compose(all -> {
-          long resumeAt = offsets.stream().mapToLong(Future::result).min().orElse(0);
+          SinkCheckpoint resume = earliest(checkpoints.stream().map(Future::result).toList());
           for (int i = 0; i < sinks.size(); i++) {
-            st.durable.put(sinks.get(i).id(), offsets.get(i).result());
+            st.durable.put(sinks.get(i).id(), checkpoints.get(i).result().nextOffset());
           }
-          return consumer.seek(st.tp, resumeAt).map(resumeAt);
+          return consumer.seek(st.tp, resume.nextOffset()).map(resume);
         })
-        .compose(resumeAt -> {
+        .compose(resume -> {
           if (gen != st.generation) {
             return Future.<Void>succeededFuture();
           }
+          long resumeAt = resume.nextOffset();
+          st.tracker = new WatermarkTracker(watermarks.allowedLateness().toMillis(), resume.watermark(),
+              resume.maxEventTime());
+          st.lastEventAt = clock.millis();
           st.nextToHandOver = resumeAt;
           st.acceptedUpTo = resumeAt;
           st.accepting = true;
@@ -366,6 +408,24 @@ public final class IngestVerticle extends VerticleBase {
           LOG.warn("{}: cannot open the sinks ({}), retrying in {} ms", st.id, err.toString(), backoff);
           return vertx.timer(backoff).compose(v -> open(st, gen));
         });
+  }
+
+  /**
+   * The checkpoint to resume from: the smallest offset, since every sink skips what it has. Sinks at the same
+   * offset agree on the event-time state; should they not, the most advanced watermark wins, so that no window
+   * a sink already finalized can be reopened.
+   */
+  static SinkCheckpoint earliest(List<SinkCheckpoint> checkpoints) {
+    long offset = checkpoints.stream().mapToLong(SinkCheckpoint::nextOffset).min().orElse(0);
+    long watermark = WatermarkTracker.NONE;
+    long max = WatermarkTracker.NONE;
+    for (SinkCheckpoint c : checkpoints) {
+      if (c.nextOffset() == offset) {
+        watermark = Math.max(watermark, c.watermark());
+        max = Math.max(max, c.maxEventTime());
+      }
+    }
+    return new SinkCheckpoint(offset, watermark, max);
   }
 
   /** A hand-over failed: forget what is in flight, and resume from what the sinks have made durable. */
@@ -386,10 +446,10 @@ public final class IngestVerticle extends VerticleBase {
     st.accepting = false;
     long gen = ++st.generation;
     Future<Void> done = st.tail.transform(ignored -> Future.join(sinks.stream()
-            .map(s -> vertx.eventBus().<Long>request(Addresses.sinkClose(s), st.id, SINK_DELIVERY)
+            .map(s -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkClose(s), st.id, SINK_DELIVERY)
                 .onSuccess(m -> {
                   if (m.body() != null) {
-                    st.durable.put(s.id(), m.body());
+                    st.durable.put(s.id(), m.body().nextOffset());
                   }
                 }))
             .toList()))
@@ -460,7 +520,13 @@ public final class IngestVerticle extends VerticleBase {
       consumer.position(tp).onSuccess(position -> {
         // Records not yet fetched, plus records fetched but not yet accepted by every sink.
         long lag = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
-        vertx.eventBus().publish(Addresses.PARTITION_LAG, new PartitionLag(st.id, lag, clock.millis()));
+        long now = clock.millis();
+        vertx.eventBus().publish(Addresses.PARTITION_LAG, new PartitionLag(st.id, lag, now));
+        if (lag == 0 && st.inflight == 0 && st.accepting
+            && now - st.lastEventAt >= watermarks.idleTimeout().toMillis()
+            && st.tracker.advanceTo(now - watermarks.allowedLateness().toMillis())) {
+          enqueueWatermark(st);
+        }
       });
     }));
   }

@@ -32,7 +32,7 @@ class ActiveUsersAccuracyIT {
   @Test
   void twentyThousandUsersAreEstimatedWithinTwoPercentInEveryWindowThatCoversThem() {
     // Given 20,000 users, each active once or twice within the minute starting at 10:00
-    fixture = new PipelineFixture(Map.of("aggregator.allowed.lateness", "2m"));
+    fixture = new PipelineFixture(Map.of("watermark.allowed.lateness", "2m"));
     fixture.createTopics();
     SplittableRandom random = new SplittableRandom(1);
     int sent = 0;

@@ -28,7 +28,7 @@ class GoldenPipelineIT {
   @Test
   void closedWindowsHoldExactlyTheHandComputedAnswer() {
     // Given the golden input in Kafka, and a node whose partitions go idle one second after catching up
-    fixture = new PipelineFixture(Map.of("aggregator.allowed.lateness", "30s", "aggregator.idle.timeout", "1s"));
+    fixture = new PipelineFixture(Map.of("watermark.allowed.lateness", "30s", "watermark.idle.timeout", "1s"));
     fixture.createTopics();
     GoldenEvents.INPUT.forEach(in -> fixture.send(in.partition(), null, in.value()));
 
@@ -46,7 +46,7 @@ class GoldenPipelineIT {
   @Test
   void aRestartBetweenTwoHalvesOfTheInputCountsNothingTwice() {
     // Given the first half of the golden input, read by a node that is then stopped cleanly
-    fixture = new PipelineFixture(Map.of("aggregator.allowed.lateness", "30s", "aggregator.idle.timeout", "1h"));
+    fixture = new PipelineFixture(Map.of("watermark.allowed.lateness", "30s", "watermark.idle.timeout", "1h"));
     fixture.createTopics();
     List<Input> first = GoldenEvents.INPUT.stream().filter(Input::beforeSplit).toList();
     List<Input> second = GoldenEvents.INPUT.stream().filter(in -> !in.beforeSplit()).toList();

@@ -3,6 +3,7 @@ package dev.pulse.common.bus;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.PartitionLag;
+import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import io.vertx.core.Vertx;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
 public final class LocalRecords {
 
   public static final List<Class<?>> TYPES =
-      List.of(PartitionId.class, EventBatch.class, SinkProgress.class, PartitionLag.class);
+      List.of(PartitionId.class, EventBatch.class, SinkProgress.class, PartitionLag.class, SinkCheckpoint.class);
 
   private LocalRecords() {
   }

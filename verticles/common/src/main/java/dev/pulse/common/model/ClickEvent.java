@@ -10,6 +10,7 @@ import java.util.Objects;
  * @param eventId          the event's own id, or {@code topic-partition-offset} when it had none
  * @param eventTimeMillis  event time, epoch milliseconds UTC
  * @param ingestTimeMillis when ingest read it, epoch milliseconds UTC
+ * @param late             older than its partition's watermark when it arrived: left out of the windows
  * @param fields           every field of the original JSON object, for pass-through; not to be mutated
  */
 public record ClickEvent(
@@ -20,6 +21,7 @@ public record ClickEvent(
     String eventType,
     long eventTimeMillis,
     long ingestTimeMillis,
+    boolean late,
     JsonObject fields) {
 
   public static final String PAGE_VIEW = "page_view";
@@ -30,6 +32,12 @@ public record ClickEvent(
     Objects.requireNonNull(pageUrl, "pageUrl");
     Objects.requireNonNull(eventType, "eventType");
     Objects.requireNonNull(fields, "fields");
+  }
+
+  /** The same event with the watermark's verdict. */
+  public ClickEvent withLate(boolean isLate) {
+    return isLate == late ? this : new ClickEvent(offset, eventId, userId, pageUrl, eventType, eventTimeMillis,
+        ingestTimeMillis, isLate, fields);
   }
 
   public boolean isPageView() {

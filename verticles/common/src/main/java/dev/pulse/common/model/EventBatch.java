@@ -8,9 +8,12 @@ import java.util.Objects;
  *
  * <p>{@code nextOffset} is the offset after the last record the batch covers, valid or not: once a sink
  * has made the batch durable, it may record {@code nextOffset} as its progress (invalid records in the
- * range went to the dead-letter topic before the batch was handed over).
+ * range went to the dead-letter topic before the batch was handed over). {@code watermark} and
+ * {@code maxEventTime} are the partition's event-time state after the batch; a sink checkpoints them with
+ * {@code nextOffset}. A batch with no events and a higher watermark is an idle partition's watermark moving on.
  */
-public record EventBatch(PartitionId partition, long firstOffset, long nextOffset, List<ClickEvent> events) {
+public record EventBatch(PartitionId partition, long firstOffset, long nextOffset, List<ClickEvent> events,
+    long watermark, long maxEventTime) {
 
   public EventBatch {
     Objects.requireNonNull(partition, "partition");

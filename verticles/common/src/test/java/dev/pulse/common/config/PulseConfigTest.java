@@ -20,12 +20,12 @@ class PulseConfigTest {
   void environmentVariablesOverrideDefaultsByGenericNameAndByAlias() {
     PulseConfig c = PulseConfig.load(Optional.empty(), Map.of(
         "KAFKA_BOOTSTRAP_SERVERS", "broker:9092",
-        "PULSE_AGGREGATOR_IDLE_TIMEOUT", "5s",
+        "PULSE_WATERMARK_IDLE_TIMEOUT", "5s",
         "PULSE_ALLOWED_LATENESS", "1m",
         "UNRELATED", "x"), Map.of());
     assertEquals("broker:9092", KafkaOptions.from(c).bootstrap());
-    assertEquals(Duration.ofSeconds(5), c.duration("aggregator.idle.timeout", Duration.ZERO, Duration.ofDays(1)));
-    assertEquals(Duration.ofMinutes(1), c.duration("aggregator.allowed.lateness", Duration.ZERO, Duration.ofDays(1)));
+    assertEquals(Duration.ofSeconds(5), c.duration("watermark.idle.timeout", Duration.ZERO, Duration.ofDays(1)));
+    assertEquals(Duration.ofMinutes(1), c.duration("watermark.allowed.lateness", Duration.ZERO, Duration.ofDays(1)));
   }
 
   @Test
@@ -39,12 +39,12 @@ class PulseConfigTest {
 
   @Test
   void outOfRangeAndUnparsableValuesAreRejected() {
-    PulseConfig c = PulseConfig.defaults().with(Map.of("aggregator.hll.lgk", "30", "aggregator.allowed.lateness",
+    PulseConfig c = PulseConfig.defaults().with(Map.of("aggregator.hll.lgk", "30", "watermark.allowed.lateness",
         "-5s", "ingest.max.event.bytes", "2 lots"));
     assertEquals("aggregator.hll.lgk", assertThrows(ConfigException.class,
         () -> c.intIn("aggregator.hll.lgk", 4, 21)).key());
     assertThrows(ConfigException.class,
-        () -> c.duration("aggregator.allowed.lateness", Duration.ZERO, Duration.ofDays(1)));
+        () -> c.duration("watermark.allowed.lateness", Duration.ZERO, Duration.ofDays(1)));
     assertThrows(ConfigException.class, () -> c.bytes("ingest.max.event.bytes", 1, Long.MAX_VALUE));
   }
 
