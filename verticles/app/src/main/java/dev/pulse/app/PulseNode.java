@@ -4,6 +4,10 @@ import dev.pulse.aggregator.AggregatorOptions;
 import dev.pulse.aggregator.AggregatorVerticle;
 import dev.pulse.aggregator.WindowStore;
 import dev.pulse.common.Role;
+import dev.pulse.enricher.EnricherOptions;
+import dev.pulse.enricher.EnricherVerticle;
+import dev.pulse.lake.LakeOptions;
+import dev.pulse.lake.LakeWriterVerticle;
 import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.config.KafkaOptions;
 import dev.pulse.common.config.NodeOptions;
@@ -65,6 +69,8 @@ public final class PulseNode {
     IngestOptions.from(config, node.namespace());
     AggregatorOptions.from(config);
     WatermarkOptions.from(config);
+    LakeOptions.from(config);
+    EnricherOptions.from(config, node.namespace());
   }
 
   /** Validates the configuration, creates topics, deploys the verticles; blocks until they run. */
@@ -102,6 +108,16 @@ public final class PulseNode {
         deployments.add(Blocking.await(vertx.deployVerticle(
             new AggregatorVerticle(aggregator, store, clock, node.nodeName()),
             new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)), START_TIMEOUT));
+      }
+      if (node.has(Role.LAKE_WRITER)) {
+        // Parquet encoding and file I/O block: the lake-writer runs on a worker thread.
+        deployments.add(Blocking.await(vertx.deployVerticle(new LakeWriterVerticle(LakeOptions.from(config), clock),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)), START_TIMEOUT));
+      }
+      if (node.has(Role.ENRICHER)) {
+        deployments.add(Blocking.await(vertx.deployVerticle(new EnricherVerticle(
+            EnricherOptions.from(config, node.namespace()), endpoints.kafkaBootstrap(), node.topics(), clock)),
+            START_TIMEOUT));
       }
       if (ingest != null) {
         deployments.add(Blocking.await(vertx.deployVerticle(new IngestVerticle(ingest, WatermarkOptions.from(config),

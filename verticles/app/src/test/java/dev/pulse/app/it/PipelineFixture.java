@@ -9,7 +9,10 @@ import dev.pulse.common.Topics;
 import dev.pulse.common.config.PgOptions;
 import dev.pulse.common.config.PulseConfig;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -25,8 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -38,6 +43,7 @@ final class PipelineFixture implements AutoCloseable {
   final String namespace = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
   final String schema = "it_" + namespace;
   final Topics topics = Topics.forNamespace(namespace);
+  final Path lakeDir = createTempDir("pulse-lake-");
   final SharedInfrastructure infra = SharedInfrastructure.get();
   private final Map<String, String> settings = new HashMap<>();
   private final List<PulseNode> nodes = new ArrayList<>();
@@ -47,7 +53,9 @@ final class PipelineFixture implements AutoCloseable {
   PipelineFixture(Map<String, String> overrides) {
     settings.put("pulse.namespace", namespace);
     settings.put("pg.schema", schema);
-    settings.put("roles", "ingest,aggregator");
+    settings.put("roles", "ingest,aggregator,lake-writer,enricher");
+    settings.put("lake.dir", lakeDir.toString());
+    settings.put("lake.roll.interval", "500ms");
     settings.put("topics.partitions", "3");
     settings.put("aggregator.flush.interval", "100ms");
     settings.put("ingest.progress.interval", "200ms");
@@ -104,6 +112,59 @@ final class PipelineFixture implements AutoCloseable {
           "max.request.size", String.valueOf(2 * 1024 * 1024)), new ByteArraySerializer(), new ByteArraySerializer());
     }
     return producer;
+  }
+
+  /** Every enriched record in the topic, read as a read_committed consumer would; waits for at least {@code atLeast}. */
+  List<JsonObject> readEnriched(int atLeast) {
+    List<JsonObject> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        "bootstrap.servers", infra.kafka.bootstrapServers(),
+        "group.id", "check-" + UUID.randomUUID(),
+        "auto.offset.reset", "earliest",
+        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.enriched()));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+        consumer.poll(Duration.ofMillis(200))
+            .forEach(r -> out.add(new JsonObject(new String(r.value(), StandardCharsets.UTF_8))));
+        return out.size() >= atLeast;
+      });
+      // Anything more (a duplicate) would be right behind.
+      consumer.poll(Duration.ofMillis(500))
+          .forEach(r -> out.add(new JsonObject(new String(r.value(), StandardCharsets.UTF_8))));
+    }
+    return out;
+  }
+
+  /** Rows of a DuckDB query over the lake; {@code LAKE} in the SQL stands for the lake's Parquet files. */
+  List<Map<String, Object>> duckdb(String sql) {
+    String lake = "read_parquet('" + lakeDir + "/**/*.parquet', hive_partitioning = true)";
+    try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+         Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery(sql.replace("LAKE", lake))) {
+      ResultSetMetaData md = rs.getMetaData();
+      List<Map<String, Object>> rows = new ArrayList<>();
+      while (rs.next()) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 1; i <= md.getColumnCount(); i++) {
+          row.put(md.getColumnLabel(i), rs.getObject(i));
+        }
+        rows.add(row);
+      }
+      return rows;
+    } catch (SQLException e) {
+      if (e.getMessage() != null && e.getMessage().contains("No files found")) {
+        return List.of();
+      }
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  private static Path createTempDir(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Rows of a query as maps from column name to value, in result order. */

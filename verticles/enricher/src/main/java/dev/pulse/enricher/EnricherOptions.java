@@ -1,0 +1,18 @@
+package dev.pulse.enricher;
+
+import dev.pulse.common.config.PulseConfig;
+import java.time.Duration;
+
+/**
+ * The enricher's settings. Its progress is the committed offsets of a consumer group of its own (no member
+ * ever joins it): they are written in the same Kafka transaction as the enriched records they cover.
+ */
+public record EnricherOptions(String groupId, Duration transactionTimeout) {
+
+  public static EnricherOptions from(PulseConfig config, String namespace) {
+    String group = config.required("enricher.group.id");
+    return new EnricherOptions(
+        namespace.isEmpty() ? group : group + "." + namespace,
+        config.duration("enricher.transaction.timeout", Duration.ofSeconds(1), Duration.ofMinutes(15)));
+  }
+}

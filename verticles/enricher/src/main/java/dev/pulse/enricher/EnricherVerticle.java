@@ -1,0 +1,135 @@
+package dev.pulse.enricher;
+
+import dev.pulse.common.Addresses;
+import dev.pulse.common.Sink;
+import dev.pulse.common.Topics;
+import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.model.EventBatch;
+import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.model.SinkCheckpoint;
+import dev.pulse.common.model.SinkProgress;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produces every valid event, enriched, to {@code enriched_activity} exactly once for read_committed
+ * consumers. vertx-kafka-client does not expose {@code sendOffsetsToTransaction} (its issue #253), so each
+ * partition has a plain transactional Kafka producer on a thread of its own; this verticle only routes.
+ */
+public final class EnricherVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EnricherVerticle.class);
+  public static final int NOT_OWNER = 409;
+  public static final int WRITE_FAILED = 503;
+
+  private final EnricherOptions options;
+  private final String bootstrapServers;
+  private final Topics topics;
+  private final Clock clock;
+  private final Map<PartitionId, TransactionalPartitionWriter> writers = new HashMap<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private Admin admin;
+
+  public EnricherVerticle(EnricherOptions options, String bootstrapServers, Topics topics, Clock clock) {
+    this.options = options;
+    this.bootstrapServers = bootstrapServers;
+    this.topics = topics;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalRecords.registerCodecs(vertx);
+    var bus = vertx.eventBus();
+    MessageConsumer<PartitionId> open = bus.localConsumer(Addresses.sinkOpen(Sink.ENRICHER), this::onOpen);
+    MessageConsumer<EventBatch> batch = bus.localConsumer(Addresses.sinkBatch(Sink.ENRICHER), this::onBatch);
+    MessageConsumer<PartitionId> close = bus.localConsumer(Addresses.sinkClose(Sink.ENRICHER), this::onClose);
+    consumers.addAll(List.of(open, batch, close));
+    return vertx.executeBlocking(() -> Admin.create(Map.of("bootstrap.servers", bootstrapServers,
+            "client.id", options.groupId() + "-admin")))
+        .onSuccess(a -> admin = a)
+        .compose(a -> Future.all(open.completion(), batch.completion(), close.completion()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<SinkCheckpoint>> closing = writers.values().stream().map(TransactionalPartitionWriter::close).toList();
+    writers.clear();
+    return Future.join(closing)
+        .transform(ar -> Future.join(consumers.stream().map(MessageConsumer::unregister).toList()))
+        .transform(ar -> admin == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+          admin.close();
+          return null;
+        }));
+  }
+
+  private void onOpen(Message<PartitionId> message) {
+    PartitionId partition = message.body();
+    TransactionalPartitionWriter previous = writers.remove(partition);
+    Future<?> before = previous == null ? Future.succeededFuture() : previous.close().recover(e -> Future.succeededFuture());
+    TransactionalPartitionWriter writer = new TransactionalPartitionWriter(partition, topics.enriched(), options,
+        bootstrapServers, admin, clock, context);
+    before.compose(v -> writer.open()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        writers.put(partition, writer);
+        LOG.info("enricher: {} resumes at offset {} (transactional id {})", partition, ar.result().nextOffset(),
+            writer.transactionalId());
+        message.reply(ar.result());
+      } else {
+        LOG.warn("enricher: cannot open {}: {}", partition, ar.cause().toString());
+        writer.close();
+        message.fail(WRITE_FAILED, "cannot open " + partition + " for the enriched stream: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  private void onBatch(Message<EventBatch> message) {
+    EventBatch batch = message.body();
+    TransactionalPartitionWriter writer = writers.get(batch.partition());
+    if (writer == null) {
+      message.fail(NOT_OWNER, "partition " + batch.partition() + " is not open in the enricher");
+      return;
+    }
+    writer.submit(batch).onComplete(ar -> {
+      if (ar.succeeded()) {
+        vertx.eventBus().publish(Addresses.SINK_PROGRESS, new SinkProgress(Sink.ENRICHER.id(), batch.partition(),
+            batch.nextOffset()));
+        message.reply(null);
+        return;
+      }
+      if (writers.get(batch.partition()) == writer) {
+        writers.remove(batch.partition());
+        writer.close();
+      }
+      boolean fenced = ar.cause() instanceof TransactionalPartitionWriter.FencedException;
+      LOG.warn("enricher: transaction for {} failed: {}", batch.partition(), ar.cause().toString());
+      message.fail(fenced ? NOT_OWNER : WRITE_FAILED, ar.cause().getMessage());
+    });
+  }
+
+  private void onClose(Message<PartitionId> message) {
+    TransactionalPartitionWriter writer = writers.remove(message.body());
+    if (writer == null) {
+      message.reply(null);
+      return;
+    }
+    writer.close().onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else {
+        message.fail(WRITE_FAILED, "could not finish the enriched stream of " + message.body() + ": "
+            + ar.cause().getMessage());
+      }
+    });
+  }
+}

@@ -1,0 +1,237 @@
+package dev.pulse.enricher;
+
+import dev.pulse.common.model.ClickEvent;
+import dev.pulse.common.model.EventBatch;
+import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.model.SinkCheckpoint;
+import dev.pulse.common.time.WatermarkTracker;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The enriched output of one input partition, written exactly once: a transactional producer whose
+ * {@code transactional.id} belongs to the partition, so whoever opens the partition next fences this one;
+ * each transaction holds the enriched records and the input offset they cover, committed to the enricher's
+ * own group. Batches that queue up while a transaction commits go into the next one together.
+ *
+ * <p>The Kafka client blocks, so every call runs on this partition's own thread; results come back on the
+ * verticle's context.
+ */
+final class TransactionalPartitionWriter {
+
+  /** The transaction was fenced: another owner has opened the partition. */
+  static final class FencedException extends RuntimeException {
+    FencedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private record Pending(EventBatch batch, Promise<Void> done) {
+  }
+
+  private final PartitionId partition;
+  private final TopicPartition tp;
+  private final String outputTopic;
+  private final EnricherOptions options;
+  private final String bootstrapServers;
+  private final Admin admin;
+  private final Clock clock;
+  private final Context context;
+  private final ExecutorService thread;
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  // Touched on the partition's thread only.
+  private KafkaProducer<byte[], byte[]> producer;
+  private long nextOffset;
+  private long watermark = WatermarkTracker.NONE;
+  private long maxEventTime = WatermarkTracker.NONE;
+  private volatile boolean broken;
+
+  TransactionalPartitionWriter(PartitionId partition, String outputTopic, EnricherOptions options,
+      String bootstrapServers, Admin admin, Clock clock, Context context) {
+    this.partition = partition;
+    this.tp = new TopicPartition(partition.topic(), partition.partition());
+    this.outputTopic = outputTopic;
+    this.options = options;
+    this.bootstrapServers = bootstrapServers;
+    this.admin = admin;
+    this.clock = clock;
+    this.context = context;
+    this.thread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "pulse-enricher-" + partition);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  String transactionalId() {
+    return options.groupId() + "-" + partition.topic() + "-" + partition.partition();
+  }
+
+  /** Fences any previous owner, then reads where the committed enriched output ends. */
+  Future<SinkCheckpoint> open() {
+    return onThread(() -> {
+      Map<String, Object> config = new HashMap<>();
+      config.put("bootstrap.servers", bootstrapServers);
+      config.put("transactional.id", transactionalId());
+      config.put("client.id", transactionalId());
+      config.put("enable.idempotence", "true");
+      config.put("acks", "all");
+      config.put("linger.ms", "5");
+      config.put("batch.size", String.valueOf(256 * 1024));
+      config.put("compression.type", "lz4");
+      config.put("transaction.timeout.ms", String.valueOf(options.transactionTimeout().toMillis()));
+      producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+      // Aborts whatever a previous owner left open and fences it: its commits fail from now on.
+      producer.initTransactions();
+      OffsetAndMetadata committed;
+      try {
+        committed = admin.listConsumerGroupOffsets(options.groupId()).partitionsToOffsetAndMetadata()
+            .get(60, TimeUnit.SECONDS).get(tp);
+      } catch (Exception e) {
+        throw new KafkaException("cannot read the enricher's committed offsets: " + e, e);
+      }
+      if (committed != null) {
+        nextOffset = committed.offset();
+        parseMetadata(committed.metadata());
+      }
+      return new SinkCheckpoint(nextOffset, watermark, maxEventTime);
+    });
+  }
+
+  /** Completes once the batch's records and offsets are committed in a transaction. */
+  Future<Void> submit(EventBatch batch) {
+    Promise<Void> done = Promise.promise();
+    if (broken) {
+      done.fail(new KafkaException("the transaction of " + partition + " failed; the partition must be reopened"));
+      return done.future();
+    }
+    queue.add(new Pending(batch, done));
+    if (drainScheduled.compareAndSet(false, true)) {
+      thread.execute(this::drain);
+    }
+    return done.future();
+  }
+
+  /** Commits what is queued, then closes the producer. */
+  Future<SinkCheckpoint> close() {
+    Future<SinkCheckpoint> f = onThread(() -> {
+      drain();
+      if (producer != null) {
+        producer.close();
+        producer = null;
+      }
+      return new SinkCheckpoint(nextOffset, watermark, maxEventTime);
+    });
+    return f.andThen(ar -> thread.shutdown());
+  }
+
+  private void drain() {
+    drainScheduled.set(false);
+    List<Pending> taken = new ArrayList<>();
+    for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+      taken.add(p);
+    }
+    if (taken.isEmpty()) {
+      return;
+    }
+    if (broken || producer == null) {
+      fail(taken, new KafkaException("the transaction of " + partition + " failed; the partition must be reopened"));
+      return;
+    }
+    long offsetBefore = nextOffset;
+    long watermarkBefore = watermark;
+    long maxBefore = maxEventTime;
+    try {
+      producer.beginTransaction();
+      long now = clock.millis();
+      for (Pending p : taken) {
+        for (ClickEvent e : p.batch().events()) {
+          if (e.offset() >= nextOffset) {
+            producer.send(new ProducerRecord<>(outputTopic, Enrichment.key(e), Enrichment.value(e, now)));
+          }
+        }
+        nextOffset = Math.max(nextOffset, p.batch().nextOffset());
+        watermark = Math.max(watermark, p.batch().watermark());
+        maxEventTime = Math.max(maxEventTime, p.batch().maxEventTime());
+      }
+      producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(nextOffset, metadata())),
+          new ConsumerGroupMetadata(options.groupId()));
+      producer.commitTransaction();
+      context.runOnContext(v -> taken.forEach(p -> p.done().complete()));
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      broken = true;
+      fail(taken, new FencedException(partition + " was opened by another owner", e));
+    } catch (KafkaException e) {
+      broken = true;
+      nextOffset = offsetBefore;
+      watermark = watermarkBefore;
+      maxEventTime = maxBefore;
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException ignored) {
+        // the producer is unusable; the partition is reopened with a new one
+      }
+      fail(taken, e);
+    }
+  }
+
+  private void fail(List<Pending> pending, Throwable cause) {
+    context.runOnContext(v -> pending.forEach(p -> p.done().fail(cause)));
+  }
+
+  /** The partition's event-time state, kept with the committed offset so a restart resumes it. */
+  private String metadata() {
+    return "watermark=" + watermark + ";max_event_time=" + maxEventTime;
+  }
+
+  private void parseMetadata(String metadata) {
+    if (metadata == null) {
+      return;
+    }
+    for (String part : metadata.split(";")) {
+      String[] kv = part.split("=", 2);
+      if (kv.length == 2 && kv[0].equals("watermark")) {
+        watermark = Long.parseLong(kv[1]);
+      } else if (kv.length == 2 && kv[0].equals("max_event_time")) {
+        maxEventTime = Long.parseLong(kv[1]);
+      }
+    }
+  }
+
+  private <T> Future<T> onThread(Supplier<T> work) {
+    Promise<T> promise = Promise.promise();
+    thread.execute(() -> {
+      try {
+        T result = work.get();
+        context.runOnContext(v -> promise.complete(result));
+      } catch (RuntimeException e) {
+        context.runOnContext(v -> promise.fail(e));
+      }
+    });
+    return promise.future();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.pulse.lake;
+
+import dev.pulse.common.model.SinkCheckpoint;
+import dev.pulse.common.time.WatermarkTracker;
+import dev.pulse.lake.LakeFileName.Roll;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.io.LocalInputFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the lake already holds for a partition. Blocking file I/O: worker threads only.
+ *
+ * <p>On opening a partition it removes what a crash left behind (temporary files, and the files of a roll
+ * whose renames did not all happen) and answers where the committed files end, with the event-time state
+ * recorded in the last roll's footers. A roll that saw no valid rows leaves only a progress file in
+ * {@code _pulse/}, so the offsets it covered are not read again.
+ */
+public final class LakeIndex {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LakeIndex.class);
+  static final String PROGRESS_DIR = "_pulse";
+  static final String DATE_DIR_PREFIX = "event_date=";
+
+  private LakeIndex() {
+  }
+
+  public static SinkCheckpoint resume(Path lake, int partition) {
+    try {
+      Map<Roll, List<Path>> rolls = new HashMap<>();
+      for (Path dateDir : dateDirs(lake)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dateDir)) {
+          for (Path file : files) {
+            String name = file.getFileName().toString();
+            if (LakeFileName.isTempOf(name, partition)) {
+              LOG.info("removing {} left by an interrupted roll", file);
+              Files.deleteIfExists(file);
+              continue;
+            }
+            LakeFileName.parse(name).filter(n -> n.partition() == partition)
+                .ifPresent(n -> rolls.computeIfAbsent(n.roll(), r -> new ArrayList<>()).add(file));
+          }
+        }
+      }
+      Roll last = null;
+      for (Map.Entry<Roll, List<Path>> e : rolls.entrySet()) {
+        if (e.getValue().size() < e.getKey().files()) {
+          LOG.warn("roll {} of partition {} is incomplete ({} of {} files); removing it so it is written again",
+              e.getKey(), partition, e.getValue().size(), e.getKey().files());
+          for (Path p : e.getValue()) {
+            Files.deleteIfExists(p);
+          }
+        } else if (last == null || e.getKey().nextOffset() > last.nextOffset()) {
+          last = e.getKey();
+        }
+      }
+      SinkCheckpoint fromFiles = last == null ? SinkCheckpoint.START : footerCheckpoint(rolls.get(last).get(0),
+          last.nextOffset());
+      SinkCheckpoint fromProgress = readProgress(lake, partition);
+      return fromProgress != null && fromProgress.nextOffset() >= fromFiles.nextOffset() ? fromProgress : fromFiles;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the lake at " + lake, e);
+    }
+  }
+
+  static List<Path> dateDirs(Path lake) throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    if (!Files.isDirectory(lake)) {
+      return dirs;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(lake, DATE_DIR_PREFIX + "*")) {
+      entries.forEach(p -> {
+        if (Files.isDirectory(p)) {
+          dirs.add(p);
+        }
+      });
+    }
+    return dirs;
+  }
+
+  private static SinkCheckpoint footerCheckpoint(Path file, long nextOffset) throws IOException {
+    try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+      Map<String, String> meta = reader.getFooter().getFileMetaData().getKeyValueMetaData();
+      return new SinkCheckpoint(nextOffset,
+          Long.parseLong(meta.getOrDefault(ClickEventWriteSupport.META_WATERMARK, "" + WatermarkTracker.NONE)),
+          Long.parseLong(meta.getOrDefault(ClickEventWriteSupport.META_MAX_EVENT_TIME, "" + WatermarkTracker.NONE)));
+    }
+  }
+
+  static Path progressFile(Path lake, int partition) {
+    return lake.resolve(PROGRESS_DIR).resolve(String.format("progress-p%05d.json", partition));
+  }
+
+  private static SinkCheckpoint readProgress(Path lake, int partition) throws IOException {
+    Path file = progressFile(lake, partition);
+    if (!Files.exists(file)) {
+      return null;
+    }
+    JsonObject json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+    return new SinkCheckpoint(json.getLong("next_offset"), json.getLong("watermark"), json.getLong("max_event_time"));
+  }
+}

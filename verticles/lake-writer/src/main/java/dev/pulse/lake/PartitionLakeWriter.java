@@ -1,0 +1,222 @@
+package dev.pulse.lake;
+
+import dev.pulse.common.model.ClickEvent;
+import dev.pulse.common.model.EventBatch;
+import dev.pulse.common.model.SinkCheckpoint;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.OutputFile;
+
+/**
+ * The open roll of one partition: one hidden Parquet file per event date seen since the last roll. A roll
+ * closes them, makes them durable (fsync), and renames them into place; only then does the lake's progress
+ * move. Blocking: used from the worker verticle only.
+ */
+final class PartitionLakeWriter {
+
+  private record OpenFile(Path temp, String eventDate, ParquetWriter<ClickEvent> writer,
+      ClickEventWriteSupport support) {
+  }
+
+  private final Path lake;
+  private final int partition;
+  private final LakeOptions options;
+  private final Map<String, OpenFile> open = new TreeMap<>();
+
+  private long rollFirstOffset;
+  private long nextOffset;
+  private long watermark;
+  private long maxEventTime;
+  private long rows;
+  private long openedAt = -1;
+  private long lastRollAt;
+  private long committedFiles;
+
+  PartitionLakeWriter(Path lake, int partition, LakeOptions options, SinkCheckpoint resume) {
+    this.lake = lake;
+    this.partition = partition;
+    this.options = options;
+    this.rollFirstOffset = resume.nextOffset();
+    this.nextOffset = resume.nextOffset();
+    this.watermark = resume.watermark();
+    this.maxEventTime = resume.maxEventTime();
+  }
+
+  /** Appends the batch's events the lake does not hold yet. */
+  void append(EventBatch batch, long now) throws IOException {
+    for (ClickEvent e : batch.events()) {
+      if (e.offset() < nextOffset) {
+        continue; // committed by an earlier roll
+      }
+      file(eventDate(e.eventTimeMillis())).writer().write(e);
+      rows++;
+      if (openedAt < 0) {
+        openedAt = now;
+      }
+    }
+    if (batch.nextOffset() > nextOffset) {
+      nextOffset = batch.nextOffset();
+    }
+    watermark = Math.max(watermark, batch.watermark());
+    maxEventTime = Math.max(maxEventTime, batch.maxEventTime());
+  }
+
+  /** Whether the open files are big enough, or old enough, to be committed. */
+  boolean dueForRoll(long now) {
+    if (rows > 0) {
+      return bufferedBytes() >= options.rollBytes() || now - openedAt >= options.rollInterval().toMillis();
+    }
+    return false;
+  }
+
+  /**
+   * Offsets were covered without rows (only invalid records or watermark moves) for a roll interval: worth
+   * recording, so that a restart does not read them again.
+   */
+  boolean dueForProgressOnly(long now) {
+    return rows == 0 && nextOffset > rollFirstOffset && now - lastRollAt >= options.rollInterval().toMillis();
+  }
+
+  long bufferedBytes() {
+    long bytes = 0;
+    for (OpenFile f : open.values()) {
+      bytes += f.writer().getDataSize();
+    }
+    return bytes;
+  }
+
+  /**
+   * Commits the open files (or, with none, just the progress) and returns the checkpoint now durable.
+   */
+  SinkCheckpoint roll(long now) throws IOException {
+    lastRollAt = now;
+    if (!open.isEmpty()) {
+      int count = open.size();
+      List<Path[]> renames = new ArrayList<>(count);
+      int index = 1;
+      for (OpenFile f : open.values()) {
+        f.support().eventTimeState(watermark, maxEventTime);
+        f.writer().close();
+        force(f.temp());
+        LakeFileName name = new LakeFileName(partition, rollFirstOffset, nextOffset, index++, count);
+        renames.add(new Path[] {f.temp(), f.temp().resolveSibling(name.fileName())});
+      }
+      for (Path[] r : renames) {
+        Files.move(r[0], r[1], StandardCopyOption.ATOMIC_MOVE);
+      }
+      for (Path[] r : renames) {
+        force(r[1].getParent());
+      }
+      committedFiles += count;
+      open.clear();
+    }
+    writeProgress();
+    rollFirstOffset = nextOffset;
+    rows = 0;
+    openedAt = -1;
+    return checkpoint();
+  }
+
+  SinkCheckpoint checkpoint() {
+    return new SinkCheckpoint(rollFirstOffset, watermark, maxEventTime);
+  }
+
+  long committedFiles() {
+    return committedFiles;
+  }
+
+  /** Gives up the open roll without committing it (the partition was lost or a write failed). */
+  void abandon() {
+    for (OpenFile f : open.values()) {
+      try {
+        f.writer().close();
+      } catch (IOException | RuntimeException ignored) {
+        // the file is deleted next; nothing in it counts
+      }
+      try {
+        Files.deleteIfExists(f.temp());
+      } catch (IOException ignored) {
+        // removed by the next resume of this partition
+      }
+    }
+    open.clear();
+  }
+
+  private OpenFile file(String eventDate) throws IOException {
+    OpenFile f = open.get(eventDate);
+    if (f == null) {
+      Path dir = lake.resolve(LakeIndex.DATE_DIR_PREFIX + eventDate);
+      Files.createDirectories(dir);
+      Path temp = dir.resolve(LakeFileName.tempFileName(partition, rollFirstOffset, eventDate));
+      ClickEventWriteSupport support = new ClickEventWriteSupport(partition);
+      ParquetWriter<ClickEvent> writer = new Builder(new LocalOutputFile(temp), support)
+          .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+          .withCompressionCodec(options.compression())
+          .withRowGroupSize(options.rowGroupBytes())
+          .withDictionaryEncoding(true)
+          .withConf(new Configuration(false))
+          .build();
+      f = new OpenFile(temp, eventDate, writer, support);
+      open.put(eventDate, f);
+    }
+    return f;
+  }
+
+  private void writeProgress() throws IOException {
+    Path file = LakeIndex.progressFile(lake, partition);
+    Files.createDirectories(file.getParent());
+    Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    String json = new JsonObject().put("partition", partition).put("next_offset", nextOffset)
+        .put("watermark", watermark).put("max_event_time", maxEventTime).encode();
+    Files.writeString(temp, json, StandardCharsets.UTF_8);
+    force(temp);
+    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  static String eventDate(long eventTimeMillis) {
+    return LocalDate.ofInstant(Instant.ofEpochMilli(eventTimeMillis), ZoneOffset.UTC).toString();
+  }
+
+  private static void force(Path path) throws IOException {
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  private static final class Builder extends ParquetWriter.Builder<ClickEvent, Builder> {
+    private final ClickEventWriteSupport support;
+
+    Builder(OutputFile file, ClickEventWriteSupport support) {
+      super(file);
+      this.support = support;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<ClickEvent> getWriteSupport(Configuration conf) {
+      return support;
+    }
+  }
+}
