@@ -4,6 +4,7 @@ import dev.pulse.aggregator.PartitionWindows.Checkpoint;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -13,6 +14,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,6 +45,7 @@ public final class AggregatorVerticle extends VerticleBase {
   private final WindowStore store;
   private final Clock clock;
   private final String owner;
+  private final PipelineMetrics metrics;
 
   private final Map<PartitionId, Slot> slots = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -54,6 +58,7 @@ public final class AggregatorVerticle extends VerticleBase {
     final long epoch;
     Future<Void> currentFlush;
     int consecutiveFailures;
+    long eventsSinceCheckpoint;
     long retryAt;
     final List<Message<EventBatch>> heldReplies = new ArrayList<>();
 
@@ -68,11 +73,13 @@ public final class AggregatorVerticle extends VerticleBase {
     }
   }
 
-  public AggregatorVerticle(AggregatorOptions options, WindowStore store, Clock clock, String owner) {
+  public AggregatorVerticle(AggregatorOptions options, WindowStore store, Clock clock, String owner,
+      PipelineMetrics metrics) {
     this.options = options;
     this.store = store;
     this.clock = clock;
     this.owner = owner;
+    this.metrics = metrics;
   }
 
   @Override
@@ -140,6 +147,7 @@ public final class AggregatorVerticle extends VerticleBase {
       } else {
         windows.add(e.eventTimeMillis(), e.isPageView(), e.pageUrl(), e.userId());
       }
+      slot.eventsSinceCheckpoint++;
     }
     if (batch.nextOffset() >= resumeAt) {
       windows.advanceWatermark(batch.watermark(), batch.maxEventTime());
@@ -182,6 +190,32 @@ public final class AggregatorVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Tells dashboards on any node what a checkpoint made durable: this partition's page counts (a dashboard
+   * sums partitions) and the recomputed active-user windows (already merged over partitions).
+   */
+  private void publishWindows(PartitionId partition, Checkpoint cp, List<ActiveUserWindows.Estimate> estimates) {
+    if (!cp.pageCounts().isEmpty()) {
+      JsonArray rows = new JsonArray();
+      for (PartitionWindows.PageCount pc : cp.pageCounts()) {
+        rows.add(new JsonObject().put("windowStart", pc.windowStart())
+            .put("windowEnd", pc.windowStart() + Windows.PAGE_VIEW_SIZE_MS).put("pageUrl", pc.pageUrl())
+            .put("views", pc.count()));
+      }
+      vertx.eventBus().publish(Addresses.WINDOW_UPDATES, new JsonObject().put("type", "pageViews")
+          .put("topic", partition.topic()).put("partition", partition.partition()).put("rows", rows));
+    }
+    if (!estimates.isEmpty()) {
+      JsonArray rows = new JsonArray();
+      for (ActiveUserWindows.Estimate e : estimates) {
+        rows.add(new JsonObject().put("windowStart", e.windowStart()).put("windowEnd", e.windowEnd())
+            .put("users", e.activeUsers()));
+      }
+      vertx.eventBus().publish(Addresses.WINDOW_UPDATES, new JsonObject().put("type", "activeUsers")
+          .put("rows", rows));
+    }
+  }
+
   private Future<Void> flushFully(Slot slot) {
     Future<Void> current = slot.currentFlush == null ? Future.succeededFuture() : slot.currentFlush;
     return current.transform(ignored -> slot.windows.hasChanges() ? flush(slot) : current);
@@ -189,8 +223,12 @@ public final class AggregatorVerticle extends VerticleBase {
 
   private Future<Void> flush(Slot slot) {
     Checkpoint cp = slot.windows.checkpoint();
+    long events = slot.eventsSinceCheckpoint;
+    slot.eventsSinceCheckpoint = 0;
     Future<Void> f = store.write(slot.partition, slot.epoch, cp).transform(ar -> {
       if (ar.succeeded()) {
+        metrics.sinkEvents(Sink.AGGREGATOR, events);
+        publishWindows(slot.partition, cp, ar.result());
         slot.windows.evictFinal(cp);
         if (slot.consecutiveFailures > 0) {
           LOG.info("checkpoints of {} succeed again", slot.partition);
@@ -212,6 +250,7 @@ public final class AggregatorVerticle extends VerticleBase {
         return Future.<Void>failedFuture(ar.cause());
       }
       slot.windows.checkpointFailed(cp);
+      slot.eventsSinceCheckpoint += events;
       slot.consecutiveFailures++;
       long backoff = Math.min(10_000L, 100L << Math.min(slot.consecutiveFailures, 7));
       slot.retryAt = clock.millis() + backoff;

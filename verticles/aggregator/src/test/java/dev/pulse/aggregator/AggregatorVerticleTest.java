@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
+import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -64,7 +65,7 @@ class AggregatorVerticleTest {
         .setDatabase(postgres.database()).setUser(postgres.user())).using(vertx).build();
     store = new WindowStore(pool, schema, p0.topic(), 12);
     AggregatorOptions options = new AggregatorOptions(Duration.ofMillis(50), 12);
-    vertx.deployVerticle(new AggregatorVerticle(options, store, Clock.systemUTC(), "node-a"))
+    vertx.deployVerticle(new AggregatorVerticle(options, store, Clock.systemUTC(), "node-a", PipelineMetrics.inMemory()))
         .onComplete(ctx.succeedingThenComplete());
   }
 

@@ -4,6 +4,14 @@ import dev.pulse.aggregator.AggregatorOptions;
 import dev.pulse.aggregator.AggregatorVerticle;
 import dev.pulse.aggregator.WindowStore;
 import dev.pulse.common.Role;
+import dev.pulse.common.metrics.PipelineMetrics;
+import dev.pulse.common.status.NodeStatusVerticle;
+import dev.pulse.dashboard.DashboardOptions;
+import dev.pulse.dashboard.DashboardVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import dev.pulse.enricher.EnricherOptions;
 import dev.pulse.enricher.EnricherVerticle;
 import dev.pulse.lake.LakeOptions;
@@ -15,7 +23,6 @@ import dev.pulse.common.config.PgOptions;
 import dev.pulse.common.config.PulseConfig;
 import dev.pulse.common.config.WatermarkOptions;
 import dev.pulse.ingest.IngestOptions;
-import dev.pulse.ingest.IngestStats;
 import dev.pulse.ingest.IngestVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -46,14 +53,18 @@ public final class PulseNode {
   private final Pool pool;
   private final List<String> deployments;
   private final NodeOptions node;
-  private final IngestStats ingestStats;
+  private final PipelineMetrics metrics;
+  private final Integer dashboardPort;
+  private String dashboardHost = "127.0.0.1";
 
-  private PulseNode(Vertx vertx, Pool pool, List<String> deployments, NodeOptions node, IngestStats ingestStats) {
+  private PulseNode(Vertx vertx, Pool pool, List<String> deployments, NodeOptions node, PipelineMetrics metrics,
+      Integer dashboardPort) {
     this.vertx = vertx;
     this.pool = pool;
     this.deployments = deployments;
     this.node = node;
-    this.ingestStats = ingestStats;
+    this.metrics = metrics;
+    this.dashboardPort = dashboardPort;
   }
 
   /**
@@ -71,6 +82,7 @@ public final class PulseNode {
     WatermarkOptions.from(config);
     LakeOptions.from(config);
     EnricherOptions.from(config, node.namespace());
+    DashboardOptions.from(config);
   }
 
   /** Validates the configuration, creates topics, deploys the verticles; blocks until they run. */
@@ -89,13 +101,19 @@ public final class PulseNode {
             ? IngestOptions.PROTOCOL_CONSUMER : IngestOptions.PROTOCOL_CLASSIC);
       }
     }
-    Vertx vertx = Vertx.vertx(vertxOptions);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions(vertxOptions).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
     LocalRecords.registerCodecs(vertx);
+    PipelineMetrics metrics = new PipelineMetrics(registry);
     Pool pool = null;
     List<String> deployments = new ArrayList<>();
-    IngestStats stats = new IngestStats();
+    Integer dashboardPort = null;
+    String dashboardHostName = "127.0.0.1";
     try {
-      if (aggregator != null) {
+      if (aggregator != null || node.has(Role.DASHBOARD)) {
         pool = PgBuilder.pool()
             .with(new PoolOptions().setMaxSize(pg.poolSize()))
             .connectingTo(new PgConnectOptions()
@@ -104,25 +122,37 @@ public final class PulseNode {
                 .setReconnectAttempts(2).setReconnectInterval(500))
             .using(vertx)
             .build();
+      }
+      deployments.add(Blocking.await(vertx.deployVerticle(new NodeStatusVerticle(node.nodeName(), node.roles(),
+          metrics, clock, Duration.ofSeconds(1))), START_TIMEOUT));
+      if (aggregator != null) {
         WindowStore store = new WindowStore(pool, pg.schema(), node.topics().input(), aggregator.hllLgK());
         deployments.add(Blocking.await(vertx.deployVerticle(
-            new AggregatorVerticle(aggregator, store, clock, node.nodeName()),
+            new AggregatorVerticle(aggregator, store, clock, node.nodeName(), metrics),
             new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)), START_TIMEOUT));
       }
       if (node.has(Role.LAKE_WRITER)) {
         // Parquet encoding and file I/O block: the lake-writer runs on a worker thread.
-        deployments.add(Blocking.await(vertx.deployVerticle(new LakeWriterVerticle(LakeOptions.from(config), clock),
+        deployments.add(Blocking.await(vertx.deployVerticle(new LakeWriterVerticle(LakeOptions.from(config), clock, metrics),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)), START_TIMEOUT));
       }
       if (node.has(Role.ENRICHER)) {
         deployments.add(Blocking.await(vertx.deployVerticle(new EnricherVerticle(
-            EnricherOptions.from(config, node.namespace()), endpoints.kafkaBootstrap(), node.topics(), clock)),
+            EnricherOptions.from(config, node.namespace()), endpoints.kafkaBootstrap(), node.topics(), clock, metrics)),
             START_TIMEOUT));
       }
       if (ingest != null) {
         deployments.add(Blocking.await(vertx.deployVerticle(new IngestVerticle(ingest, WatermarkOptions.from(config),
             endpoints.kafkaBootstrap(),
-            node.topics(), node.sinks(), clock, node.nodeName(), stats)), START_TIMEOUT));
+            node.topics(), node.sinks(), clock, node.nodeName(), metrics)), START_TIMEOUT));
+      }
+      if (node.has(Role.DASHBOARD)) {
+        DashboardVerticle dashboard = new DashboardVerticle(DashboardOptions.from(config), pool, pg.schema(),
+            endpoints.kafkaBootstrap(), node.topics(), WatermarkOptions.from(config).allowedLateness().toMillis(),
+            registry, clock, node.nodeName());
+        deployments.add(Blocking.await(vertx.deployVerticle(dashboard), START_TIMEOUT));
+        dashboardPort = dashboard.port();
+        dashboardHostName = DashboardOptions.from(config).host();
       }
     } catch (RuntimeException e) {
       Pool p = pool;
@@ -130,7 +160,9 @@ public final class PulseNode {
       throw e;
     }
     LOG.info("node {} runs {}", node.nodeName(), node.roles().stream().map(Role::id).sorted().toList());
-    return new PulseNode(vertx, pool, deployments, node, stats);
+    PulseNode started = new PulseNode(vertx, pool, deployments, node, metrics, dashboardPort);
+    started.dashboardHost = dashboardHostName;
+    return started;
   }
 
   /** Undeploys in reverse order (ingest first, so the sinks get to write what they hold), then closes. */
@@ -156,7 +188,16 @@ public final class PulseNode {
     return node;
   }
 
-  public IngestStats ingestStats() {
-    return ingestStats;
+  public PipelineMetrics metrics() {
+    return metrics;
+  }
+
+  public String dashboardHost() {
+    return dashboardHost;
+  }
+
+  /** The dashboard's port, if this node runs one. */
+  public java.util.OptionalInt dashboardPort() {
+    return dashboardPort == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(dashboardPort);
   }
 }

@@ -71,6 +71,10 @@ public final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
+  private static String dashboardHost(PulseNode node) {
+    return "0.0.0.0".equals(node.dashboardHost()) ? "127.0.0.1" : node.dashboardHost();
+  }
+
   private static void printBanner(Infrastructure infra, PulseNode node) {
     Endpoints e = infra.endpoints();
     PgOptions pg = e.pg();
@@ -81,6 +85,8 @@ public final class RunCommand implements Callable<Integer> {
         + "   topics: " + node.options().topics().all());
     System.out.println("  PostgreSQL  " + pg.displayUrl() + (infra.embeddedPostgres() ? "  (embedded)" : "")
         + "   schema: " + pg.schema());
+    node.dashboardPort().ifPresent(port -> System.out.println("  Dashboard   http://"
+        + dashboardHost(node) + ":" + port + "/   (REST under /api, /health, /metrics)"));
     System.out.println("  Try:        psql " + pg.displayUrl() + " -c 'SELECT * FROM " + schemaPrefix
         + "page_view_counts ORDER BY window_start DESC, view_count DESC LIMIT 20'");
     System.out.println("  Produce:    java -jar verticles/app/target/pulse.jar produce --rate 1000 --duration 60s");

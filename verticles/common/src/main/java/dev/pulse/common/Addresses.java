@@ -15,6 +15,9 @@ public final class Addresses {
   /** Cluster-wide publish: window results as they change (JSON), for dashboards on any node. */
   public static final String WINDOW_UPDATES = "pulse.windows.updates";
 
+  /** Cluster-wide publish: each node's roles and counters, every second (JSON), for dashboards and health. */
+  public static final String NODE_STATUS = "pulse.nodes.status";
+
   private Addresses() {
   }
 

@@ -4,6 +4,7 @@ import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
 import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.SinkCheckpoint;
@@ -36,11 +37,14 @@ public final class EnricherVerticle extends VerticleBase {
   private final String bootstrapServers;
   private final Topics topics;
   private final Clock clock;
+  private final PipelineMetrics metrics;
   private final Map<PartitionId, TransactionalPartitionWriter> writers = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Admin admin;
 
-  public EnricherVerticle(EnricherOptions options, String bootstrapServers, Topics topics, Clock clock) {
+  public EnricherVerticle(EnricherOptions options, String bootstrapServers, Topics topics, Clock clock,
+      PipelineMetrics metrics) {
+    this.metrics = metrics;
     this.options = options;
     this.bootstrapServers = bootstrapServers;
     this.topics = topics;
@@ -78,7 +82,7 @@ public final class EnricherVerticle extends VerticleBase {
     TransactionalPartitionWriter previous = writers.remove(partition);
     Future<?> before = previous == null ? Future.succeededFuture() : previous.close().recover(e -> Future.succeededFuture());
     TransactionalPartitionWriter writer = new TransactionalPartitionWriter(partition, topics.enriched(), options,
-        bootstrapServers, admin, clock, context);
+        bootstrapServers, admin, clock, context, metrics);
     before.compose(v -> writer.open()).onComplete(ar -> {
       if (ar.succeeded()) {
         writers.put(partition, writer);

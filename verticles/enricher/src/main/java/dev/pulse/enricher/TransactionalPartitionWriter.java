@@ -1,5 +1,7 @@
 package dev.pulse.enricher;
 
+import dev.pulse.common.Sink;
+import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -59,6 +61,7 @@ final class TransactionalPartitionWriter {
   private final Admin admin;
   private final Clock clock;
   private final Context context;
+  private final PipelineMetrics metrics;
   private final ExecutorService thread;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -71,7 +74,7 @@ final class TransactionalPartitionWriter {
   private volatile boolean broken;
 
   TransactionalPartitionWriter(PartitionId partition, String outputTopic, EnricherOptions options,
-      String bootstrapServers, Admin admin, Clock clock, Context context) {
+      String bootstrapServers, Admin admin, Clock clock, Context context, PipelineMetrics metrics) {
     this.partition = partition;
     this.tp = new TopicPartition(partition.topic(), partition.partition());
     this.outputTopic = outputTopic;
@@ -80,6 +83,7 @@ final class TransactionalPartitionWriter {
     this.admin = admin;
     this.clock = clock;
     this.context = context;
+    this.metrics = metrics;
     this.thread = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "pulse-enricher-" + partition);
       t.setDaemon(true);
@@ -168,10 +172,12 @@ final class TransactionalPartitionWriter {
     try {
       producer.beginTransaction();
       long now = clock.millis();
+      long sent = 0;
       for (Pending p : taken) {
         for (ClickEvent e : p.batch().events()) {
           if (e.offset() >= nextOffset) {
             producer.send(new ProducerRecord<>(outputTopic, Enrichment.key(e), Enrichment.value(e, now)));
+            sent++;
           }
         }
         nextOffset = Math.max(nextOffset, p.batch().nextOffset());
@@ -181,6 +187,7 @@ final class TransactionalPartitionWriter {
       producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(nextOffset, metadata())),
           new ConsumerGroupMetadata(options.groupId()));
       producer.commitTransaction();
+      metrics.sinkEvents(Sink.ENRICHER, sent);
       context.runOnContext(v -> taken.forEach(p -> p.done().complete()));
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       broken = true;

@@ -8,6 +8,7 @@ import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.config.WatermarkOptions;
+import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.PartitionLag;
 import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
@@ -83,7 +84,9 @@ public final class IngestVerticle extends VerticleBase {
   private final List<Sink> sinks;
   private final Clock clock;
   private final String clientId;
-  private final IngestStats stats;
+  private final PipelineMetrics metrics;
+  private long lastLogAt;
+  private long lastLogRead;
 
   private EventParser parser;
   private KafkaConsumer<byte[], byte[]> consumer;
@@ -121,7 +124,7 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   public IngestVerticle(IngestOptions options, WatermarkOptions watermarks, String bootstrapServers, Topics topics,
-      List<Sink> sinks, Clock clock, String nodeName, IngestStats stats) {
+      List<Sink> sinks, Clock clock, String nodeName, PipelineMetrics metrics) {
     if (sinks.isEmpty()) {
       throw new IllegalArgumentException("ingest needs at least one sink");
     }
@@ -132,7 +135,7 @@ public final class IngestVerticle extends VerticleBase {
     this.sinks = List.copyOf(sinks);
     this.clock = clock;
     this.clientId = "pulse-ingest-" + nodeName;
-    this.stats = stats;
+    this.metrics = metrics;
   }
 
   @Override
@@ -233,7 +236,7 @@ public final class IngestVerticle extends VerticleBase {
       }
       List<ConsumerRecord<byte[], byte[]>> fresh = list.subList(from, list.size());
       st.nextToHandOver = fresh.get(fresh.size() - 1).offset() + 1;
-      stats.recordsRead(fresh.size());
+      metrics.recordsRead(fresh.size());
       enqueue(st, fresh);
     }
   }
@@ -272,15 +275,15 @@ public final class IngestVerticle extends VerticleBase {
         boolean late = st.tracker.observe(v.event().eventTimeMillis());
         valid.add(v.event().withLate(late));
         if (late) {
-          stats.late(1);
+          metrics.lateEvents(1);
         }
       } else {
         Invalid invalid = (Invalid) result;
-        stats.deadLettered(invalid.code());
+        metrics.deadLettered(invalid.code());
         deadLettered.add(deadLetters.send(deadLetterRecord(rec, invalid)));
       }
     }
-    stats.valid(valid.size());
+    metrics.validEvents(valid.size());
     if (!valid.isEmpty()) {
       st.lastEventAt = now;
     }
@@ -459,6 +462,7 @@ public final class IngestVerticle extends VerticleBase {
           }
           if (gen == st.generation && !st.assigned) {
             partitions.remove(st.id);
+            metrics.forgetLag(st.id);
           }
         })
         .mapEmpty();
@@ -479,7 +483,22 @@ public final class IngestVerticle extends VerticleBase {
   private void reportProgress() {
     commitDurable();
     measureLag();
-    stats.log(clock.millis());
+    logThroughput(clock.millis());
+  }
+
+  /** The read rate every ten seconds, when there is something to say. */
+  private void logThroughput(long now) {
+    if (now - lastLogAt < 10_000) {
+      return;
+    }
+    long read = metrics.recordsRead();
+    if (lastLogAt > 0 && read > lastLogRead) {
+      LOG.info("ingest: {} records/s over the last {} s ({} read, {} valid, {} late, {} dead-lettered)",
+          (read - lastLogRead) * 1000 / (now - lastLogAt), (now - lastLogAt) / 1000, read, metrics.validEvents(),
+          metrics.lateEvents(), metrics.deadLettered());
+    }
+    lastLogAt = now;
+    lastLogRead = read;
   }
 
   private Future<Void> commitDurable() {
@@ -522,6 +541,7 @@ public final class IngestVerticle extends VerticleBase {
         long lag = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
         long now = clock.millis();
         vertx.eventBus().publish(Addresses.PARTITION_LAG, new PartitionLag(st.id, lag, now));
+        metrics.lag(st.id, lag);
         if (lag == 0 && st.inflight == 0 && st.accepting
             && now - st.lastEventAt >= watermarks.idleTimeout().toMillis()
             && st.tracker.advanceTo(now - watermarks.allowedLateness().toMillis())) {

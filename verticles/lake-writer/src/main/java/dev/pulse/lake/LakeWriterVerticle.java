@@ -3,6 +3,7 @@ package dev.pulse.lake;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.SinkCheckpoint;
@@ -37,13 +38,15 @@ public final class LakeWriterVerticle extends VerticleBase {
 
   private final LakeOptions options;
   private final Clock clock;
+  private final PipelineMetrics metrics;
   private final Map<PartitionId, PartitionLakeWriter> writers = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long timerId = -1;
 
-  public LakeWriterVerticle(LakeOptions options, Clock clock) {
+  public LakeWriterVerticle(LakeOptions options, Clock clock, PipelineMetrics metrics) {
     this.options = options;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   @Override
@@ -138,6 +141,7 @@ public final class LakeWriterVerticle extends VerticleBase {
 
   private void commit(PartitionId partition, PartitionLakeWriter writer) throws IOException {
     SinkCheckpoint cp = writer.roll(clock.millis());
+    metrics.sinkEvents(Sink.LAKE_WRITER, writer.lastRolledRows());
     vertx.eventBus().publish(Addresses.SINK_PROGRESS, new SinkProgress(Sink.LAKE_WRITER.id(), partition,
         cp.nextOffset()));
   }

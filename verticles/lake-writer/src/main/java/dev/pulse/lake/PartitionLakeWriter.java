@@ -49,6 +49,7 @@ final class PartitionLakeWriter {
   private long openedAt = -1;
   private long lastRollAt;
   private long committedFiles;
+  private long lastRolledRows;
 
   PartitionLakeWriter(Path lake, int partition, LakeOptions options, SinkCheckpoint resume) {
     this.lake = lake;
@@ -130,6 +131,7 @@ final class PartitionLakeWriter {
     }
     writeProgress();
     rollFirstOffset = nextOffset;
+    lastRolledRows = rows;
     rows = 0;
     openedAt = -1;
     return checkpoint();
@@ -137,6 +139,11 @@ final class PartitionLakeWriter {
 
   SinkCheckpoint checkpoint() {
     return new SinkCheckpoint(rollFirstOffset, watermark, maxEventTime);
+  }
+
+  /** Rows the last roll committed. */
+  long lastRolledRows() {
+    return lastRolledRows;
   }
 
   long committedFiles() {

@@ -42,7 +42,8 @@ public final class PulseConfig {
       Map.entry("DB_USER", "pg.user"),
       Map.entry("DB_PASSWORD", "pg.password"),
       Map.entry("PULSE_PARTITIONS", "topics.partitions"),
-      Map.entry("PULSE_ALLOWED_LATENESS", "watermark.allowed.lateness"));
+      Map.entry("PULSE_ALLOWED_LATENESS", "watermark.allowed.lateness"),
+      Map.entry("PULSE_API_TOKEN", "dashboard.api.token"));
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);

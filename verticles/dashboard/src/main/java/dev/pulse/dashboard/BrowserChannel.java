@@ -1,0 +1,51 @@
+package dev.pulse.dashboard;
+
+import io.vertx.core.http.ServerWebSocket;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * One browser's WebSocket. While the socket's write queue is full the channel keeps at most
+ * {@code capacity} pending messages and drops the oldest: a slow or dead browser costs bounded memory and
+ * never holds the pipeline back. Used on the dashboard's event loop only.
+ */
+final class BrowserChannel {
+
+  private final ServerWebSocket socket;
+  private final int capacity;
+  private final Deque<String> pending = new ArrayDeque<>();
+  private long dropped;
+
+  BrowserChannel(ServerWebSocket socket, int capacity) {
+    this.socket = socket;
+    this.capacity = capacity;
+    socket.drainHandler(v -> flush());
+  }
+
+  void send(String message) {
+    if (pending.isEmpty() && !socket.writeQueueFull()) {
+      socket.writeTextMessage(message);
+      return;
+    }
+    pending.addLast(message);
+    while (pending.size() > capacity) {
+      pending.removeFirst();
+      dropped++;
+    }
+    flush();
+  }
+
+  private void flush() {
+    while (!pending.isEmpty() && !socket.writeQueueFull()) {
+      socket.writeTextMessage(pending.removeFirst());
+    }
+  }
+
+  long dropped() {
+    return dropped;
+  }
+
+  int pending() {
+    return pending.size();
+  }
+}

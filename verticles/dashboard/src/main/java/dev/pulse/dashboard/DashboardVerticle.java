@@ -1,0 +1,364 @@
+package dev.pulse.dashboard;
+
+import dev.pulse.common.Addresses;
+import dev.pulse.common.Topics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.sqlclient.Pool;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator's view: serves the UI from {@code web/}, pushes window results and pipeline status to
+ * browsers over a plain WebSocket, and offers REST for synthetic traffic, window queries, health and metrics.
+ * Everything it shows comes over the clustered event bus, so any node's dashboard sees the whole cluster.
+ */
+public final class DashboardVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DashboardVerticle.class);
+  private static final long PUSH_EVERY_MS = 250;
+  private static final long STATUS_EVERY_MS = 1_000;
+  private static final Duration MAX_QUERY_SPAN = Duration.ofDays(7);
+
+  private final DashboardOptions options;
+  private final Pool pool;
+  private final String schema;
+  private final String bootstrapServers;
+  private final Topics topics;
+  private final long allowedLatenessMs;
+  private final PrometheusMeterRegistry registry;
+  private final Clock clock;
+  private final String nodeName;
+
+  private final LiveWindows live = new LiveWindows();
+  private final ClusterStatus cluster = new ClusterStatus();
+  private final Set<BrowserChannel> browsers = new HashSet<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private WindowQueries queries;
+  private ProducerRuns producerRuns;
+  private KafkaAdminClient kafkaAdmin;
+  private HttpServer server;
+
+  public DashboardVerticle(DashboardOptions options, Pool pool, String schema, String bootstrapServers, Topics topics,
+      long allowedLatenessMs, PrometheusMeterRegistry registry, Clock clock, String nodeName) {
+    this.options = options;
+    this.pool = pool;
+    this.schema = schema;
+    this.bootstrapServers = bootstrapServers;
+    this.topics = topics;
+    this.allowedLatenessMs = allowedLatenessMs;
+    this.registry = registry;
+    this.clock = clock;
+    this.nodeName = nodeName;
+  }
+
+  @Override
+  public Future<?> start() {
+    queries = new WindowQueries(pool, schema);
+    kafkaAdmin = KafkaAdminClient.create(vertx, Map.of("bootstrap.servers", bootstrapServers,
+        "client.id", "pulse-dashboard-" + nodeName, "default.api.timeout.ms", "5000", "request.timeout.ms", "5000"));
+    var bus = vertx.eventBus();
+    MessageConsumer<JsonObject> windows = bus.consumer(Addresses.WINDOW_UPDATES, m -> onWindowUpdate(m.body()));
+    MessageConsumer<JsonObject> status = bus.consumer(Addresses.NODE_STATUS,
+        m -> cluster.heartbeat(m.body(), clock.millis()));
+    consumers.addAll(List.of(windows, status));
+    timers.add(vertx.setPeriodic(PUSH_EVERY_MS, id -> pushWindows()));
+    timers.add(vertx.setPeriodic(STATUS_EVERY_MS, id -> pushStatus()));
+    Future<Void> history = queries.loadRecent(live, topics.input(), clock.millis())
+        .recover(e -> {
+          LOG.info("dashboard starts without history: {}", e.toString());
+          return Future.succeededFuture();
+        });
+    return vertx.executeBlocking(() -> new ProducerRuns(vertx, options, bootstrapServers, topics.input(),
+            allowedLatenessMs, clock))
+        .onSuccess(runs -> producerRuns = runs)
+        .compose(runs -> Future.all(windows.completion(), status.completion(), history))
+        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
+                .setMaxWebSocketMessageSize(64 * 1024))
+            .requestHandler(router())
+            .listen())
+        .onSuccess(s -> {
+          server = s;
+          LOG.info("dashboard at http://{}:{}/", options.host(), s.actualPort());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    if (producerRuns != null) {
+      producerRuns.close();
+    }
+    return Future.join(server == null ? Future.succeededFuture() : server.close(),
+        kafkaAdmin == null ? Future.succeededFuture() : kafkaAdmin.close(),
+        Future.join(consumers.stream().map(MessageConsumer::unregister).toList()));
+  }
+
+  /** The port the dashboard listens on (useful when configured as 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.route("/api/*").handler(BodyHandler.create().setBodyLimit(options.bodyLimitBytes()));
+    router.post("/api/producer").handler(this::requireToken).handler(this::startProducer);
+    router.get("/api/producer/:id").handler(this::producerStatus);
+    router.delete("/api/producer/:id").handler(this::requireToken).handler(this::stopProducer);
+    router.get("/api/windows/page-views").handler(this::pageViews);
+    router.get("/api/windows/active-users").handler(this::activeUsers);
+    router.route("/api/*").handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " "
+        + ctx.request().path()));
+    router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(healthChecks()));
+    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/ws").handler(this::upgrade);
+    router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.route("/*").handler(StaticHandler.create("web"));
+    router.route().failureHandler(ctx -> {
+      int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+      String message = status == 413 ? "request body larger than " + options.bodyLimitBytes() + " bytes"
+          : ctx.failure() != null ? ctx.failure().getMessage() : "request failed";
+      if (status >= 500) {
+        LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+      }
+      error(ctx, status, message);
+    });
+    return router;
+  }
+
+  // ---------------------------------------------------------------- live push
+
+  private void onWindowUpdate(JsonObject update) {
+    switch (update.getString("type", "")) {
+      case "pageViews" -> live.pageCounts(update.getString("topic") + "-" + update.getInteger("partition"),
+          update.getJsonArray("rows"));
+      case "activeUsers" -> live.activeUsers(update.getJsonArray("rows"));
+      default -> LOG.debug("unknown window update {}", update.getString("type"));
+    }
+  }
+
+  private void pushWindows() {
+    JsonArray pages = live.drainChangedPages();
+    if (!pages.isEmpty()) {
+      broadcast(new JsonObject().put("type", "pageViews").put("rows", pages).encode());
+    }
+    JsonArray users = live.drainChangedActiveUsers();
+    if (!users.isEmpty()) {
+      broadcast(new JsonObject().put("type", "activeUsers").put("rows", users).encode());
+    }
+  }
+
+  private void pushStatus() {
+    long now = clock.millis();
+    live.evict(now);
+    broadcast(cluster.toJson(now).encode());
+  }
+
+  private void broadcast(String message) {
+    for (BrowserChannel b : browsers) {
+      b.send(message);
+    }
+  }
+
+  private void upgrade(RoutingContext ctx) {
+    String origin = ctx.request().getHeader("Origin");
+    if (origin != null && !originAllowed(origin, ctx.request().getHeader("Host"))) {
+      error(ctx, 403, "WebSocket from origin " + origin + " is not allowed (dashboard.allowed.origins)");
+      return;
+    }
+    ctx.request().toWebSocket().onSuccess(this::onBrowser).onFailure(ctx::fail);
+  }
+
+  private boolean originAllowed(String origin, String host) {
+    if (options.allowedOrigins().contains(origin)) {
+      return true;
+    }
+    try {
+      URI uri = URI.create(origin);
+      String originHost = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+      return host != null && host.equalsIgnoreCase(originHost);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private void onBrowser(ServerWebSocket ws) {
+    BrowserChannel channel = new BrowserChannel(ws, options.browserBufferMessages());
+    JsonObject snapshot = live.snapshot().put("type", "snapshot").put("status", cluster.toJson(clock.millis()));
+    channel.send(snapshot.encode());
+    browsers.add(channel);
+    ws.textMessageHandler(text -> { });
+    ws.closeHandler(v -> browsers.remove(channel));
+    ws.exceptionHandler(e -> browsers.remove(channel));
+  }
+
+  // ---------------------------------------------------------------- REST
+
+  private void requireToken(RoutingContext ctx) {
+    if (options.apiToken().isEmpty()) {
+      ctx.next();
+      return;
+    }
+    String header = ctx.request().getHeader("Authorization");
+    String expected = "Bearer " + options.apiToken().get();
+    if (header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
+        expected.getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate", "Bearer");
+    error(ctx, 401, header == null ? "this endpoint needs 'Authorization: Bearer <PULSE_API_TOKEN>'"
+        : "wrong API token");
+  }
+
+  private void startProducer(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      error(ctx, 400, "body is not a JSON object");
+      return;
+    }
+    if (body == null) {
+      error(ctx, 400, "body must be a JSON object");
+      return;
+    }
+    try {
+      JsonObject run = producerRuns.start(body);
+      ctx.response().putHeader("Location", "/api/producer/" + run.getString("id"));
+      json(ctx, 202, run);
+    } catch (ProducerRuns.Refused e) {
+      error(ctx, e.status, e.getMessage());
+    }
+  }
+
+  private void producerStatus(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    producerRuns.status(id).ifPresentOrElse(s -> json(ctx, 200, s), () -> error(ctx, 404, "no producer run " + id));
+  }
+
+  private void stopProducer(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    producerRuns.stop(id).ifPresentOrElse(s -> json(ctx, 200, s), () -> error(ctx, 404, "no producer run " + id));
+  }
+
+  private void pageViews(RoutingContext ctx) {
+    Instant[] range = range(ctx);
+    if (range == null) {
+      return;
+    }
+    String url = ctx.request().getParam("url");
+    queries.pageViews(range[0], range[1], url).onComplete(ar -> {
+      if (ar.succeeded()) {
+        json(ctx, 200, new JsonObject().put("from", range[0].toString()).put("to", range[1].toString())
+            .put("rows", ar.result()));
+      } else {
+        error(ctx, 503, "PostgreSQL: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  private void activeUsers(RoutingContext ctx) {
+    Instant[] range = range(ctx);
+    if (range == null) {
+      return;
+    }
+    queries.activeUsers(range[0], range[1]).onComplete(ar -> {
+      if (ar.succeeded()) {
+        json(ctx, 200, new JsonObject().put("from", range[0].toString()).put("to", range[1].toString())
+            .put("rows", ar.result()));
+      } else {
+        error(ctx, 503, "PostgreSQL: " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  /** from and to as ISO-8601 instants or epoch milliseconds; by default the last hour. */
+  private Instant[] range(RoutingContext ctx) {
+    Instant now = clock.instant();
+    try {
+      Instant to = time(ctx.request().getParam("to"), now);
+      Instant from = time(ctx.request().getParam("from"), to.minus(Duration.ofHours(1)));
+      if (!from.isBefore(to)) {
+        error(ctx, 400, "from must be before to");
+        return null;
+      }
+      if (Duration.between(from, to).compareTo(MAX_QUERY_SPAN) > 0) {
+        error(ctx, 400, "from and to may be at most " + MAX_QUERY_SPAN.toDays() + " days apart");
+        return null;
+      }
+      return new Instant[] {from, to};
+    } catch (IllegalArgumentException e) {
+      error(ctx, 400, e.getMessage());
+      return null;
+    }
+  }
+
+  private static Instant time(String raw, Instant dflt) {
+    if (raw == null || raw.isBlank()) {
+      return dflt;
+    }
+    try {
+      return raw.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(raw)) : Instant.parse(raw);
+    } catch (DateTimeParseException | NumberFormatException e) {
+      throw new IllegalArgumentException("'" + raw + "' is not an ISO-8601 instant or epoch milliseconds");
+    }
+  }
+
+  private HealthChecks healthChecks() {
+    HealthChecks checks = HealthChecks.create(vertx);
+    checks.register("kafka", 5_000, p -> kafkaAdmin.describeCluster().onComplete(ar -> p.complete(ar.succeeded()
+        ? Status.OK(new JsonObject().put("brokers", ar.result().getNodes().size()))
+        : Status.KO(new JsonObject().put("error", ar.cause().getMessage())))));
+    checks.register("postgresql", 5_000, p -> pool.query("SELECT 1").execute().onComplete(ar -> p.complete(
+        ar.succeeded() ? Status.OK() : Status.KO(new JsonObject().put("error", ar.cause().getMessage())))));
+    checks.register("cluster", 5_000, p -> {
+      boolean self = cluster.isUp(nodeName, clock.millis());
+      JsonObject data = cluster.toJson(clock.millis());
+      p.complete(new Status().setOk(self).setData(new JsonObject().put("nodes", data.getJsonArray("nodes"))));
+    });
+    return checks;
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  private static void error(RoutingContext ctx, int status, String message) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    json(ctx, status, new JsonObject().put("error", message).put("status", status));
+  }
+}
