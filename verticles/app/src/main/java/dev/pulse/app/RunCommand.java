@@ -44,6 +44,9 @@ public final class RunCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       System.err.println("pulse: " + e.getMessage());
       return 2;
+    } catch (RuntimeException e) {
+      System.err.println("pulse: cannot start the embedded servers: " + e.getMessage());
+      return 1;
     }
     PulseNode node;
     try {

@@ -22,17 +22,21 @@ final class BrowserChannel {
     socket.drainHandler(v -> flush());
   }
 
-  void send(String message) {
+  /** Sends now, or queues; answers how many queued messages had to be dropped to make room. */
+  int send(String message) {
     if (pending.isEmpty() && !socket.writeQueueFull()) {
       socket.writeTextMessage(message);
-      return;
+      return 0;
     }
     pending.addLast(message);
+    int droppedNow = 0;
     while (pending.size() > capacity) {
       pending.removeFirst();
-      dropped++;
+      droppedNow++;
     }
+    dropped += droppedNow;
     flush();
+    return droppedNow;
   }
 
   private void flush() {

@@ -16,7 +16,8 @@ public record DashboardOptions(
     Duration maxProducerDuration,
     long maxProducerCount,
     int browserBufferMessages,
-    int bodyLimitBytes) {
+    int bodyLimitBytes,
+    int socketSendBufferBytes) {
 
   public static DashboardOptions from(PulseConfig config) {
     Optional<String> token = config.optional("dashboard.api.token");
@@ -33,6 +34,7 @@ public record DashboardOptions(
         config.duration("dashboard.producer.max.duration", Duration.ofSeconds(1), Duration.ofDays(1)),
         config.longIn("dashboard.producer.max.count", 1, Long.MAX_VALUE),
         config.intIn("dashboard.browser.buffer", 1, 100_000),
-        (int) config.bytes("dashboard.body.limit", 256, 16 * 1024 * 1024));
+        (int) config.bytes("dashboard.body.limit", 256, 16 * 1024 * 1024),
+        (int) config.bytes("dashboard.socket.send.buffer", 4 * 1024, 64 * 1024 * 1024));
   }
 }

@@ -2,6 +2,7 @@ package dev.pulse.dashboard;
 
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Topics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -64,6 +65,7 @@ public final class DashboardVerticle extends VerticleBase {
   private final Set<BrowserChannel> browsers = new HashSet<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
+  private Counter droppedMessages;
   private WindowQueries queries;
   private ProducerRuns producerRuns;
   private KafkaAdminClient kafkaAdmin;
@@ -85,6 +87,8 @@ public final class DashboardVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     queries = new WindowQueries(pool, schema);
+    droppedMessages = Counter.builder("pulse.dashboard.messages.dropped")
+        .description("Messages dropped for browsers that could not keep up").register(registry);
     kafkaAdmin = KafkaAdminClient.create(vertx, Map.of("bootstrap.servers", bootstrapServers,
         "client.id", "pulse-dashboard-" + nodeName, "default.api.timeout.ms", "5000", "request.timeout.ms", "5000"));
     var bus = vertx.eventBus();
@@ -104,7 +108,10 @@ public final class DashboardVerticle extends VerticleBase {
         .onSuccess(runs -> producerRuns = runs)
         .compose(runs -> Future.all(windows.completion(), status.completion(), history))
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setMaxWebSocketMessageSize(64 * 1024))
+                .setMaxWebSocketMessageSize(64 * 1024)
+                // A fixed, modest kernel buffer per connection: a stuck browser holds little memory, and the
+                // drop-oldest queue takes over soon.
+                .setSendBufferSize(options.socketSendBufferBytes()))
             .requestHandler(router())
             .listen())
         .onSuccess(s -> {
@@ -187,7 +194,10 @@ public final class DashboardVerticle extends VerticleBase {
 
   private void broadcast(String message) {
     for (BrowserChannel b : browsers) {
-      b.send(message);
+      int dropped = b.send(message);
+      if (dropped > 0) {
+        droppedMessages.increment(dropped);
+      }
     }
   }
 

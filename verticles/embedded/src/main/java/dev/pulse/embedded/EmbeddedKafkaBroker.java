@@ -48,6 +48,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    */
   public static EmbeddedKafkaBroker start(String host, int port, Path logDir, Map<String, String> overrides) {
     int controllerPort = port + 1;
+    if (!FreePorts.isFree(port) || !FreePorts.isFree(controllerPort)) {
+      throw new IllegalStateException("port " + port + " or " + controllerPort + " on " + host + " is in use (another "
+          + "Pulse or Kafka?); stop it or choose another kafka.embedded.port");
+    }
     Map<String, Object> props = new HashMap<>();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");

@@ -36,6 +36,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           .setServerConfig("max_connections", "200")
           .setServerConfig("fsync", "on");
       if (port > 0) {
+        // The readiness check would happily connect to another server already on the port.
+        if (!FreePorts.isFree(port)) {
+          throw new IllegalStateException("port " + port + " on 127.0.0.1 is in use (another Pulse or PostgreSQL?); "
+              + "stop it or choose another pg.embedded.port");
+        }
         builder.setPort(port);
       }
       return new EmbeddedPostgresServer(builder.start());

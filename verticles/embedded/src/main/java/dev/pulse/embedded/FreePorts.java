@@ -30,7 +30,8 @@ public final class FreePorts {
     }
   }
 
-  private static boolean isFree(int port) {
+  /** Whether nothing listens on the loopback port right now. */
+  public static boolean isFree(int port) {
     try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
       return true;
     } catch (IOException e) {

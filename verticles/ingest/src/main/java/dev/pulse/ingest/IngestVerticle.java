@@ -387,6 +387,7 @@ public final class IngestVerticle extends VerticleBase {
           for (int i = 0; i < sinks.size(); i++) {
             st.durable.put(sinks.get(i).id(), checkpoints.get(i).result().nextOffset());
           }
+          warnIfBeyondLogEnd(st, checkpoints);
           return consumer.seek(st.tp, resume.nextOffset()).map(resume);
         })
         .compose(resume -> {
@@ -411,6 +412,24 @@ public final class IngestVerticle extends VerticleBase {
           LOG.warn("{}: cannot open the sinks ({}), retrying in {} ms", st.id, err.toString(), backoff);
           return vertx.timer(backoff).compose(v -> open(st, gen));
         });
+  }
+
+  /**
+   * A sink that says it has output beyond the end of the log has seen another incarnation of this topic (it
+   * was deleted and created again, or the sink's storage belongs to another cluster): it will skip records up
+   * to its checkpoint. Say so loudly; the operator decides.
+   */
+  private void warnIfBeyondLogEnd(PartitionState st, List<Future<SinkCheckpoint>> checkpoints) {
+    consumer.endOffsets(st.tp).onSuccess(end -> {
+      for (int i = 0; i < sinks.size(); i++) {
+        long at = checkpoints.get(i).result().nextOffset();
+        if (at > end) {
+          LOG.warn("{}: the {} checkpoint is at offset {} but the partition ends at {}: was the topic recreated? "
+              + "That sink skips records below its checkpoint; clear its state to process them", st.id,
+              sinks.get(i).id(), at, end);
+        }
+      }
+    });
   }
 
   /**

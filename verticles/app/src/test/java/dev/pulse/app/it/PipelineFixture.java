@@ -54,6 +54,7 @@ final class PipelineFixture implements AutoCloseable {
     settings.put("pulse.namespace", namespace);
     settings.put("pg.schema", schema);
     settings.put("roles", "ingest,aggregator,lake-writer,enricher");
+    settings.put("dashboard.port", "0");
     settings.put("lake.dir", lakeDir.toString());
     settings.put("lake.roll.interval", "500ms");
     settings.put("topics.partitions", "3");
