@@ -241,30 +241,60 @@ public final class IngestVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Queues a run of records for hand-over. Hand-overs of one partition are pipelined: each waits for the
+   * previous one to be sent (so the sinks see batches in offset order, and a batch goes out only after its
+   * invalid records are in the dead-letter topic), not for it to be acknowledged. Unacknowledged batches count
+   * towards the pause threshold; the first failed one rewinds the partition.
+   */
   private void enqueue(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
     long gen = st.generation;
-    st.inflight++;
+    inflight(st, +1);
+    st.tail = st.tail.transform(ignored -> {
+      if (gen != st.generation) {
+        inflight(st, -1);
+        return Future.succeededFuture();
+      }
+      return prepare(st, records).transform(prepared -> {
+        if (prepared.failed()) {
+          inflight(st, -1);
+          rewind(st, gen, prepared.cause());
+        } else {
+          send(st, gen, prepared.result());
+        }
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  private void send(PartitionState st, long gen, EventBatch batch) {
+    deliver(st, batch).onComplete(delivered -> {
+      inflight(st, -1);
+      if (delivered.failed()) {
+        rewind(st, gen, delivered.cause());
+      }
+    });
+  }
+
+  /** Keeps count of batches in the sinks' hands, pausing the partition at the threshold and resuming below it. */
+  private void inflight(PartitionState st, int delta) {
+    st.inflight += delta;
     if (st.inflight >= options.maxInflightBatches() && !st.pausedForBackpressure) {
       st.pausedForBackpressure = true;
       consumer.pause(st.tp);
+    } else if (st.pausedForBackpressure && st.inflight < options.maxInflightBatches()) {
+      st.pausedForBackpressure = false;
+      if (st.accepting) {
+        consumer.resume(st.tp);
+      }
     }
-    st.tail = st.tail
-        .transform(ignored -> gen == st.generation ? handOver(st, records) : Future.succeededFuture())
-        .andThen(ar -> {
-          st.inflight--;
-          if (ar.failed()) {
-            rewind(st, gen, ar.cause());
-          } else if (st.pausedForBackpressure && st.inflight < options.maxInflightBatches()) {
-            st.pausedForBackpressure = false;
-            if (st.accepting) {
-              consumer.resume(st.tp);
-            }
-          }
-        });
   }
 
-  /** Parses a run of records, dead-letters the invalid ones, then gives the valid ones to every sink. */
-  private Future<Void> handOver(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
+  /**
+   * Parses a run of records, marks late events, and dead-letters the invalid ones; completes with the batch
+   * of valid events once the dead-letter topic has acknowledged them.
+   */
+  private Future<EventBatch> prepare(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
     long now = clock.millis();
     List<ClickEvent> valid = new ArrayList<>(records.size());
     List<Future<?>> deadLettered = new ArrayList<>();
@@ -290,31 +320,31 @@ public final class IngestVerticle extends VerticleBase {
     long first = records.get(0).offset();
     long next = records.get(records.size() - 1).offset() + 1;
     EventBatch batch = new EventBatch(st.id, first, next, valid, st.tracker.watermark(), st.tracker.maxEventTime());
-    return Future.all(deadLettered).compose(v -> deliver(st, batch));
+    return deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(deadLettered).map(batch);
   }
 
   private Future<Void> deliver(PartitionState st, EventBatch batch) {
     return Future.all(sinks.stream()
             .map(s -> vertx.eventBus().request(Addresses.sinkBatch(s), batch, SINK_DELIVERY))
             .toList())
-        .onSuccess(v -> st.acceptedUpTo = batch.nextOffset())
+        .onSuccess(v -> st.acceptedUpTo = Math.max(st.acceptedUpTo, batch.nextOffset()))
         .mapEmpty();
   }
 
   /** An idle partition's watermark moves on with an empty batch, in order with the records. */
   private void enqueueWatermark(PartitionState st) {
     long gen = st.generation;
-    st.inflight++;
+    inflight(st, +1);
     EventBatch batch = new EventBatch(st.id, st.nextToHandOver, st.nextToHandOver, List.of(),
         st.tracker.watermark(), st.tracker.maxEventTime());
-    st.tail = st.tail
-        .transform(ignored -> gen == st.generation ? deliver(st, batch) : Future.succeededFuture())
-        .andThen(ar -> {
-          st.inflight--;
-          if (ar.failed()) {
-            rewind(st, gen, ar.cause());
-          }
-        });
+    st.tail = st.tail.transform(ignored -> {
+      if (gen != st.generation) {
+        inflight(st, -1);
+      } else {
+        send(st, gen, batch);
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private KafkaProducerRecord<byte[], byte[]> deadLetterRecord(ConsumerRecord<byte[], byte[]> rec, Invalid invalid) {
