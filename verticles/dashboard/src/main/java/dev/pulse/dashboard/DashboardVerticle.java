@@ -316,7 +316,7 @@ public final class DashboardVerticle extends VerticleBase {
 
   /** from and to as ISO-8601 instants or epoch milliseconds; by default the last hour. */
   private Instant[] range(RoutingContext ctx) {
-    Instant now = clock.instant();
+    Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     try {
       Instant to = time(ctx.request().getParam("to"), now);
       Instant from = time(ctx.request().getParam("from"), to.minus(Duration.ofHours(1)));
