@@ -3,7 +3,7 @@ package dev.pulse.aggregator;
 import dev.pulse.aggregator.PartitionWindows.Checkpoint;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
-import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
@@ -13,7 +13,6 @@ import dev.pulse.common.model.SinkProgress;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -48,7 +47,7 @@ public final class AggregatorVerticle extends VerticleBase {
   private final PipelineMetrics metrics;
 
   private final Map<PartitionId, Slot> slots = new HashMap<>();
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private SinkEndpoints endpoints;
   private long timerId = -1;
 
   /** One owned partition. */
@@ -84,14 +83,9 @@ public final class AggregatorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LocalRecords.registerCodecs(vertx);
-    var bus = vertx.eventBus();
-    MessageConsumer<PartitionId> open = bus.localConsumer(Addresses.sinkOpen(Sink.AGGREGATOR), this::onOpen);
-    MessageConsumer<EventBatch> batch = bus.localConsumer(Addresses.sinkBatch(Sink.AGGREGATOR), this::onBatch);
-    MessageConsumer<PartitionId> close = bus.localConsumer(Addresses.sinkClose(Sink.AGGREGATOR), this::onClose);
-    consumers.addAll(List.of(open, batch, close));
+    endpoints = SinkEndpoints.register(vertx, Sink.AGGREGATOR, this::onOpen, this::onBatch, this::onClose);
     return store.createSchema()
-        .compose(v -> Future.all(open.completion(), batch.completion(), close.completion()))
+        .compose(v -> endpoints.ready())
         .onSuccess(v -> timerId = vertx.setPeriodic(options.flushInterval().toMillis(), id -> tick()));
   }
 
@@ -104,7 +98,7 @@ public final class AggregatorVerticle extends VerticleBase {
     }
     return Future.join(flushes).transform(ar -> {
       slots.clear();
-      return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+      return endpoints.unregister();
     });
   }
 

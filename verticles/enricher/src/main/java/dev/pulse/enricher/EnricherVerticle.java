@@ -3,7 +3,7 @@ package dev.pulse.enricher;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
-import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -12,9 +12,7 @@ import dev.pulse.common.model.SinkProgress;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +37,7 @@ public final class EnricherVerticle extends VerticleBase {
   private final Clock clock;
   private final PipelineMetrics metrics;
   private final Map<PartitionId, TransactionalPartitionWriter> writers = new HashMap<>();
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private SinkEndpoints endpoints;
   private Admin admin;
 
   public EnricherVerticle(EnricherOptions options, String bootstrapServers, Topics topics, Clock clock,
@@ -53,16 +51,11 @@ public final class EnricherVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LocalRecords.registerCodecs(vertx);
-    var bus = vertx.eventBus();
-    MessageConsumer<PartitionId> open = bus.localConsumer(Addresses.sinkOpen(Sink.ENRICHER), this::onOpen);
-    MessageConsumer<EventBatch> batch = bus.localConsumer(Addresses.sinkBatch(Sink.ENRICHER), this::onBatch);
-    MessageConsumer<PartitionId> close = bus.localConsumer(Addresses.sinkClose(Sink.ENRICHER), this::onClose);
-    consumers.addAll(List.of(open, batch, close));
+    endpoints = SinkEndpoints.register(vertx, Sink.ENRICHER, this::onOpen, this::onBatch, this::onClose);
     return vertx.executeBlocking(() -> Admin.create(Map.of("bootstrap.servers", bootstrapServers,
             "client.id", options.groupId() + "-admin")))
         .onSuccess(a -> admin = a)
-        .compose(a -> Future.all(open.completion(), batch.completion(), close.completion()));
+        .compose(a -> endpoints.ready());
   }
 
   @Override
@@ -70,7 +63,7 @@ public final class EnricherVerticle extends VerticleBase {
     List<Future<SinkCheckpoint>> closing = writers.values().stream().map(TransactionalPartitionWriter::close).toList();
     writers.clear();
     return Future.join(closing)
-        .transform(ar -> Future.join(consumers.stream().map(MessageConsumer::unregister).toList()))
+        .transform(ar -> endpoints.unregister())
         .transform(ar -> admin == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
           admin.close();
           return null;

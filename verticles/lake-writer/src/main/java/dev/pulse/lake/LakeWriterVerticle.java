@@ -2,7 +2,7 @@ package dev.pulse.lake;
 
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
-import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -11,13 +11,11 @@ import dev.pulse.common.model.SinkProgress;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +38,7 @@ public final class LakeWriterVerticle extends VerticleBase {
   private final Clock clock;
   private final PipelineMetrics metrics;
   private final Map<PartitionId, PartitionLakeWriter> writers = new HashMap<>();
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private SinkEndpoints endpoints;
   private long timerId = -1;
 
   public LakeWriterVerticle(LakeOptions options, Clock clock, PipelineMetrics metrics) {
@@ -51,16 +49,11 @@ public final class LakeWriterVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() throws IOException {
-    LocalRecords.registerCodecs(vertx);
     Files.createDirectories(options.dir());
-    var bus = vertx.eventBus();
-    MessageConsumer<PartitionId> open = bus.localConsumer(Addresses.sinkOpen(Sink.LAKE_WRITER), this::onOpen);
-    MessageConsumer<EventBatch> batch = bus.localConsumer(Addresses.sinkBatch(Sink.LAKE_WRITER), this::onBatch);
-    MessageConsumer<PartitionId> close = bus.localConsumer(Addresses.sinkClose(Sink.LAKE_WRITER), this::onClose);
-    consumers.addAll(List.of(open, batch, close));
+    endpoints = SinkEndpoints.register(vertx, Sink.LAKE_WRITER, this::onOpen, this::onBatch, this::onClose);
     long tick = Math.max(50, Math.min(1_000, options.rollInterval().toMillis() / 4));
     timerId = vertx.setPeriodic(tick, id -> rollDue());
-    return Future.all(open.completion(), batch.completion(), close.completion());
+    return endpoints.ready();
   }
 
   @Override
@@ -70,7 +63,7 @@ public final class LakeWriterVerticle extends VerticleBase {
       roll(e.getKey(), e.getValue());
     }
     writers.clear();
-    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+    return endpoints.unregister();
   }
 
   private void onOpen(Message<PartitionId> message) {

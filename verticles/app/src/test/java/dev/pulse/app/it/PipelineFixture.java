@@ -142,16 +142,7 @@ final class PipelineFixture implements AutoCloseable {
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
          Statement st = c.createStatement();
          ResultSet rs = st.executeQuery(sql.replace("LAKE", lake))) {
-      ResultSetMetaData md = rs.getMetaData();
-      List<Map<String, Object>> rows = new ArrayList<>();
-      while (rs.next()) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        for (int i = 1; i <= md.getColumnCount(); i++) {
-          row.put(md.getColumnLabel(i), rs.getObject(i));
-        }
-        rows.add(row);
-      }
-      return rows;
+      return rows(rs);
     } catch (SQLException e) {
       if (e.getMessage() != null && e.getMessage().contains("No files found")) {
         return List.of();
@@ -176,16 +167,7 @@ final class PipelineFixture implements AutoCloseable {
       st.execute("SET search_path TO " + schema);
       st.execute("SET TIME ZONE 'UTC'");
       try (ResultSet rs = st.executeQuery(sql)) {
-        ResultSetMetaData md = rs.getMetaData();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        while (rs.next()) {
-          Map<String, Object> row = new LinkedHashMap<>();
-          for (int i = 1; i <= md.getColumnCount(); i++) {
-            row.put(md.getColumnLabel(i), rs.getObject(i));
-          }
-          rows.add(row);
-        }
-        return rows;
+        return rows(rs);
       }
     } catch (SQLException e) {
       if ("42P01".equals(e.getSQLState())) {
@@ -193,6 +175,19 @@ final class PipelineFixture implements AutoCloseable {
       }
       throw new IllegalStateException(sql, e);
     }
+  }
+
+  private static List<Map<String, Object>> rows(ResultSet rs) throws SQLException {
+    ResultSetMetaData md = rs.getMetaData();
+    List<Map<String, Object>> rows = new ArrayList<>();
+    while (rs.next()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      for (int i = 1; i <= md.getColumnCount(); i++) {
+        row.put(md.getColumnLabel(i), rs.getObject(i));
+      }
+      rows.add(row);
+    }
+    return rows;
   }
 
   long queryLong(String sql) {

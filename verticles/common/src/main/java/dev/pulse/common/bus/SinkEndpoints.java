@@ -1,0 +1,44 @@
+package dev.pulse.common.bus;
+
+import dev.pulse.common.Addresses;
+import dev.pulse.common.Sink;
+import dev.pulse.common.model.EventBatch;
+import dev.pulse.common.model.PartitionId;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.List;
+
+/**
+ * The three node-local endpoints every sink offers ingest (open, batch, close), registered together so no
+ * sink can get one of them wrong.
+ */
+public final class SinkEndpoints {
+
+  private final List<MessageConsumer<?>> consumers;
+
+  private SinkEndpoints(List<MessageConsumer<?>> consumers) {
+    this.consumers = consumers;
+  }
+
+  public static SinkEndpoints register(Vertx vertx, Sink sink, Handler<Message<PartitionId>> open,
+      Handler<Message<EventBatch>> batch, Handler<Message<PartitionId>> close) {
+    LocalRecords.registerCodecs(vertx);
+    var bus = vertx.eventBus();
+    return new SinkEndpoints(List.of(
+        bus.localConsumer(Addresses.sinkOpen(sink), open),
+        bus.localConsumer(Addresses.sinkBatch(sink), batch),
+        bus.localConsumer(Addresses.sinkClose(sink), close)));
+  }
+
+  /** Completes when every endpoint is registered. */
+  public Future<Void> ready() {
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  public Future<Void> unregister() {
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+  }
+}
