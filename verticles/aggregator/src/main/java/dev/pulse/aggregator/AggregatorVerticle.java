@@ -3,6 +3,7 @@ package dev.pulse.aggregator;
 import dev.pulse.aggregator.PartitionWindows.Checkpoint;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
+import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.ClickEvent;
@@ -231,7 +232,7 @@ public final class AggregatorVerticle extends VerticleBase {
         slot.heldReplies.forEach(m -> m.reply(null));
         slot.heldReplies.clear();
         vertx.eventBus().publish(Addresses.SINK_PROGRESS,
-            new SinkProgress(Sink.AGGREGATOR.id(), slot.partition, cp.nextOffset()));
+            new SinkProgress(Sink.AGGREGATOR.id(), slot.partition, cp.nextOffset()), LocalRecords.LOCAL);
         return Future.<Void>succeededFuture();
       }
       if (ar.cause() instanceof FencedException) {

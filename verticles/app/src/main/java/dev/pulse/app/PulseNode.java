@@ -28,7 +28,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import dev.pulse.common.config.ClusterOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -83,6 +86,7 @@ public final class PulseNode {
     LakeOptions.from(config);
     EnricherOptions.from(config, node.namespace());
     DashboardOptions.from(config);
+    ClusterOptions.from(config, node.namespace());
   }
 
   /** Validates the configuration, creates topics, deploys the verticles; blocks until they run. */
@@ -102,10 +106,20 @@ public final class PulseNode {
       }
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions(vertxOptions).setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-        .withMetrics(new MicrometerMetricsFactory(registry))
-        .build();
+    ClusterOptions cluster = ClusterOptions.from(config, node.namespace());
+    VertxOptions options = new VertxOptions(vertxOptions)
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    Vertx vertx;
+    if (cluster.enabled()) {
+      options.getEventBusOptions().setHost(cluster.host()).setPort(0);
+      vertx = Blocking.await(builder.with(options)
+          .withClusterManager(new HazelcastClusterManager(ClusterConfig.hazelcast(cluster)))
+          .buildClustered(), START_TIMEOUT);
+      LOG.info("joined cluster '{}' on {}", cluster.name(), cluster.host());
+    } else {
+      vertx = builder.with(options).build();
+    }
     LocalRecords.registerCodecs(vertx);
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Pool pool = null;

@@ -72,6 +72,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("share.coordinator.state.topic.replication.factor", "1");
     props.put("share.coordinator.state.topic.min.isr", "1");
     props.put("group.initial.rebalance.delay.ms", "0");
+    // A node that dies loses its partitions after 10 s (Kafka's default is 45 s): faster takeover on one machine.
+    props.put("group.consumer.min.session.timeout.ms", "5000");
+    props.put("group.consumer.session.timeout.ms", "10000");
+    props.put("group.consumer.heartbeat.interval.ms", "2000");
+    props.put("group.consumer.min.heartbeat.interval.ms", "1000");
     // Pulse creates its topics itself, with the partitions it is configured for.
     props.put("auto.create.topics.enable", "false");
     // Room for a dead-lettered record of the broker's default maximum size plus Pulse's headers.

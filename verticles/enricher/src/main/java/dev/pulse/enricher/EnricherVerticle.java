@@ -3,6 +3,7 @@ package dev.pulse.enricher;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
+import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.EventBatch;
@@ -100,7 +101,7 @@ public final class EnricherVerticle extends VerticleBase {
     writer.submit(batch).onComplete(ar -> {
       if (ar.succeeded()) {
         vertx.eventBus().publish(Addresses.SINK_PROGRESS, new SinkProgress(Sink.ENRICHER.id(), batch.partition(),
-            batch.nextOffset()));
+            batch.nextOffset()), LocalRecords.LOCAL);
         message.reply(null);
         return;
       }

@@ -68,7 +68,7 @@ public final class IngestVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-  private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000);
+  private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
 
   public static final String HEADER_REASON = "pulse.dlq.reason";
   public static final String HEADER_REASON_CODE = "pulse.dlq.reason.code";
@@ -589,7 +589,7 @@ public final class IngestVerticle extends VerticleBase {
         // Records not yet fetched, plus records fetched but not yet accepted by every sink.
         long lag = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
         long now = clock.millis();
-        vertx.eventBus().publish(Addresses.PARTITION_LAG, new PartitionLag(st.id, lag, now));
+        vertx.eventBus().publish(Addresses.PARTITION_LAG, new PartitionLag(st.id, lag, now), LocalRecords.LOCAL);
         metrics.lag(st.id, lag);
         if (lag == 0 && st.inflight == 0 && st.accepting
             && now - st.lastEventAt >= watermarks.idleTimeout().toMillis()

@@ -2,6 +2,7 @@ package dev.pulse.lake;
 
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
+import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.EventBatch;
@@ -136,7 +137,7 @@ public final class LakeWriterVerticle extends VerticleBase {
     SinkCheckpoint cp = writer.roll(clock.millis());
     metrics.sinkEvents(Sink.LAKE_WRITER, writer.lastRolledRows());
     vertx.eventBus().publish(Addresses.SINK_PROGRESS, new SinkProgress(Sink.LAKE_WRITER.id(), partition,
-        cp.nextOffset()));
+        cp.nextOffset()), LocalRecords.LOCAL);
   }
 
   /** Commits the open roll; on failure abandons it and answers null. */

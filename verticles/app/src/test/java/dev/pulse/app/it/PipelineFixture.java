@@ -55,6 +55,7 @@ final class PipelineFixture implements AutoCloseable {
     settings.put("pg.schema", schema);
     settings.put("roles", "ingest,aggregator,lake-writer,enricher");
     settings.put("dashboard.port", "0");
+    settings.put("cluster.enabled", "false");
     settings.put("lake.dir", lakeDir.toString());
     settings.put("lake.roll.interval", "500ms");
     settings.put("topics.partitions", "3");

@@ -42,6 +42,7 @@ final class SharedInfrastructure {
       Path base = Files.createTempDirectory("pulse-it");
       EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start("127.0.0.1", FreePorts.pair(), base.resolve("kafka"),
           Map.of("group.consumer.heartbeat.interval.ms", "500", "group.consumer.min.heartbeat.interval.ms", "500"));
+
       String pgUrl = System.getenv("PG_URL");
       if (pgUrl != null && !pgUrl.isBlank()) {
         PgOptions pg = PgOptions.from(PulseConfig.defaults().with(Map.of("pg.url", pgUrl)));

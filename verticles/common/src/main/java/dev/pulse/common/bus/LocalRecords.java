@@ -14,6 +14,10 @@ public final class LocalRecords {
   public static final List<Class<?>> TYPES =
       List.of(PartitionId.class, EventBatch.class, SinkProgress.class, PartitionLag.class, SinkCheckpoint.class);
 
+  /** Delivery that never leaves the node, even on a clustered event bus. */
+  public static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
+      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
+
   private LocalRecords() {
   }
 
