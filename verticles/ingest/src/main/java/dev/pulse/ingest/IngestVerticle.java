@@ -144,9 +144,15 @@ public final class IngestVerticle extends VerticleBase {
     parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime(), clock);
     consumer = KafkaConsumer.create(vertx, consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     consumer.exceptionHandler(e -> {
-      if (!(stopping && e instanceof org.apache.kafka.common.errors.WakeupException)) {
-        LOG.warn("Kafka consumer error: {}", e.toString());
+      if (stopping && e instanceof org.apache.kafka.common.errors.WakeupException) {
+        return;
       }
+      if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("assigned")) {
+        // a lag measurement raced a rebalance; the next one sees the new assignment
+        LOG.debug("Kafka consumer: {}", e.toString());
+        return;
+      }
+      LOG.warn("Kafka consumer error: {}", e.toString());
     });
     consumer.partitionsAssignedHandler(this::onAssigned);
     consumer.partitionsRevokedHandler(this::onRevoked);

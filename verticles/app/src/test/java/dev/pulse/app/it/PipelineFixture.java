@@ -92,7 +92,20 @@ final class PipelineFixture implements AutoCloseable {
 
   /** Creates the topics as a node would, so events can be produced before any node runs. */
   void createTopics() {
-    dev.pulse.app.TopicSetup.ensure(infra.kafka.bootstrapServers(), topics, 3, (short) 1);
+    dev.pulse.app.TopicSetup.ensure(infra.kafka.bootstrapServers(), topics,
+        config().intIn("topics.partitions", 1, 1024), (short) 1);
+  }
+
+  /** This test's settings as command-line arguments, for nodes started as separate processes. */
+  List<String> settingsAsArguments() {
+    List<String> args = new ArrayList<>();
+    Map<String, String> all = new java.util.TreeMap<>(settings);
+    PgOptions pg = pg();
+    all.put("kafka.bootstrap.servers", infra.kafka.bootstrapServers());
+    all.put("pg.url", "postgresql://" + pg.user() + ":" + pg.password() + "@" + pg.host() + ":" + pg.port() + "/"
+        + pg.database());
+    all.forEach((k, v) -> args.add("--set=" + k + "=" + v));
+    return args;
   }
 
   void send(int partition, String key, byte[] value) {
