@@ -57,17 +57,16 @@ public final class PulseNode {
   private final List<String> deployments;
   private final NodeOptions node;
   private final PipelineMetrics metrics;
-  private final Integer dashboardPort;
-  private String dashboardHost = "127.0.0.1";
+  private final String dashboardUrl;
 
   private PulseNode(Vertx vertx, Pool pool, List<String> deployments, NodeOptions node, PipelineMetrics metrics,
-      Integer dashboardPort) {
+      String dashboardUrl) {
     this.vertx = vertx;
     this.pool = pool;
     this.deployments = deployments;
     this.node = node;
     this.metrics = metrics;
-    this.dashboardPort = dashboardPort;
+    this.dashboardUrl = dashboardUrl;
   }
 
   /**
@@ -124,8 +123,7 @@ public final class PulseNode {
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Pool pool = null;
     List<String> deployments = new ArrayList<>();
-    Integer dashboardPort = null;
-    String dashboardHostName = "127.0.0.1";
+    String dashboardUrl = null;
     try {
       if (aggregator != null || node.has(Role.DASHBOARD)) {
         pool = PgBuilder.pool()
@@ -165,8 +163,8 @@ public final class PulseNode {
             endpoints.kafkaBootstrap(), node.topics(), WatermarkOptions.from(config).allowedLateness().toMillis(),
             registry, clock, node.nodeName());
         deployments.add(Blocking.await(vertx.deployVerticle(dashboard), START_TIMEOUT));
-        dashboardPort = dashboard.port();
-        dashboardHostName = DashboardOptions.from(config).host();
+        String host = DashboardOptions.from(config).host();
+        dashboardUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + dashboard.port() + "/";
       }
     } catch (RuntimeException e) {
       Pool p = pool;
@@ -174,9 +172,7 @@ public final class PulseNode {
       throw e;
     }
     LOG.info("node {} runs {}", node.nodeName(), node.roles().stream().map(Role::id).sorted().toList());
-    PulseNode started = new PulseNode(vertx, pool, deployments, node, metrics, dashboardPort);
-    started.dashboardHost = dashboardHostName;
-    return started;
+    return new PulseNode(vertx, pool, deployments, node, metrics, dashboardUrl);
   }
 
   /** Undeploys in reverse order (ingest first, so the sinks get to write what they hold), then closes. */
@@ -206,12 +202,14 @@ public final class PulseNode {
     return metrics;
   }
 
-  public String dashboardHost() {
-    return dashboardHost;
+  /** Where this node's dashboard answers, if it runs one. */
+  public java.util.Optional<String> dashboardUrl() {
+    return java.util.Optional.ofNullable(dashboardUrl);
   }
 
   /** The dashboard's port, if this node runs one. */
   public java.util.OptionalInt dashboardPort() {
-    return dashboardPort == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(dashboardPort);
+    return dashboardUrl == null ? java.util.OptionalInt.empty()
+        : java.util.OptionalInt.of(java.net.URI.create(dashboardUrl).getPort());
   }
 }

@@ -69,27 +69,28 @@ public final class RunCommand implements Callable<Integer> {
         stopped.countDown();
       }
     }, "pulse-shutdown"));
-    printBanner(infra, node);
+    printBanner(infra, node, config);
     stopped.await();
     return 0;
   }
 
-  private static String dashboardHost(PulseNode node) {
-    return "0.0.0.0".equals(node.dashboardHost()) ? "127.0.0.1" : node.dashboardHost();
-  }
-
-  private static void printBanner(Infrastructure infra, PulseNode node) {
+  private static void printBanner(Infrastructure infra, PulseNode node, PulseConfig config) {
     Endpoints e = infra.endpoints();
     PgOptions pg = e.pg();
     String schemaPrefix = "public".equals(pg.schema()) ? "" : pg.schema() + ".";
     System.out.println();
-    System.out.println("Pulse is running: node " + node.options().nodeName() + ", roles " + node.options().roles());
+    System.out.println("Pulse is running: node " + node.options().nodeName() + ", roles "
+        + node.options().roles().stream().map(dev.pulse.common.Role::id).sorted().toList());
     System.out.println("  Kafka       " + e.kafkaBootstrap() + (infra.embeddedKafka() ? "  (in-process broker)" : "")
         + "   topics: " + node.options().topics().all());
     System.out.println("  PostgreSQL  " + pg.displayUrl() + (infra.embeddedPostgres() ? "  (embedded)" : "")
         + "   schema: " + pg.schema());
-    node.dashboardPort().ifPresent(port -> System.out.println("  Dashboard   http://"
-        + dashboardHost(node) + ":" + port + "/   (REST under /api, /health, /metrics)"));
+    node.dashboardUrl().ifPresent(url -> System.out.println("  Dashboard   " + url
+        + "   (REST under /api, /health, /metrics)"));
+    if (node.options().has(dev.pulse.common.Role.LAKE_WRITER)) {
+      System.out.println("  Lake        " + dev.pulse.lake.LakeOptions.from(config).dir().toAbsolutePath()
+          + "   (java -jar verticles/app/target/pulse.jar query)");
+    }
     System.out.println("  Try:        psql " + pg.displayUrl() + " -c 'SELECT * FROM " + schemaPrefix
         + "page_view_counts ORDER BY window_start DESC, view_count DESC LIMIT 20'");
     System.out.println("  Produce:    java -jar verticles/app/target/pulse.jar produce --rate 1000 --duration 60s");
