@@ -75,7 +75,7 @@ public final class EnricherVerticle extends VerticleBase {
     PartitionId partition = message.body();
     TransactionalPartitionWriter previous = writers.remove(partition);
     Future<?> before = previous == null ? Future.succeededFuture() : previous.close().recover(e -> Future.succeededFuture());
-    TransactionalPartitionWriter writer = new TransactionalPartitionWriter(partition, topics.enriched(), options,
+    TransactionalPartitionWriter writer = new TransactionalPartitionWriter(partition, topics.enriched(), topics.deadLetter(), options,
         bootstrapServers, admin, clock, context, metrics);
     before.compose(v -> writer.open()).onComplete(ar -> {
       if (ar.succeeded()) {

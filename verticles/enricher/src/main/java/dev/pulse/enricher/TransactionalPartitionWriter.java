@@ -3,6 +3,7 @@ package dev.pulse.enricher;
 import dev.pulse.common.Sink;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.ClickEvent;
+import dev.pulse.common.model.DeadLetter;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.SinkCheckpoint;
@@ -35,8 +36,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The enriched output of one input partition, written exactly once: a transactional producer whose
  * {@code transactional.id} belongs to the partition, so whoever opens the partition next fences this one;
- * each transaction holds the enriched records and the input offset they cover, committed to the enricher's
- * own group. Batches that queue up while a transaction commits go into the next one together.
+ * each transaction holds the enriched records, the range's dead letters, and the input offset they cover,
+ * committed to the enricher's own group. Batches that queue up while a transaction commits go into the next one together.
  *
  * <p>The Kafka client blocks, so every call runs on this partition's own thread; results come back on the
  * verticle's context.
@@ -56,6 +57,7 @@ final class TransactionalPartitionWriter {
   private final PartitionId partition;
   private final TopicPartition tp;
   private final String outputTopic;
+  private final String deadLetterTopic;
   private final EnricherOptions options;
   private final String bootstrapServers;
   private final Admin admin;
@@ -73,11 +75,13 @@ final class TransactionalPartitionWriter {
   private long maxEventTime = WatermarkTracker.NONE;
   private volatile boolean broken;
 
-  TransactionalPartitionWriter(PartitionId partition, String outputTopic, EnricherOptions options,
+  TransactionalPartitionWriter(PartitionId partition, String outputTopic, String deadLetterTopic,
+      EnricherOptions options,
       String bootstrapServers, Admin admin, Clock clock, Context context, PipelineMetrics metrics) {
     this.partition = partition;
     this.tp = new TopicPartition(partition.topic(), partition.partition());
     this.outputTopic = outputTopic;
+    this.deadLetterTopic = deadLetterTopic;
     this.options = options;
     this.bootstrapServers = bootstrapServers;
     this.admin = admin;
@@ -106,6 +110,8 @@ final class TransactionalPartitionWriter {
       config.put("acks", "all");
       config.put("linger.ms", "5");
       config.put("batch.size", String.valueOf(256 * 1024));
+      // a dead letter keeps its original size, up to what the broker accepted, plus Pulse's headers
+      config.put("max.request.size", String.valueOf(2 * 1024 * 1024));
       config.put("compression.type", "lz4");
       config.put("transaction.timeout.ms", String.valueOf(options.transactionTimeout().toMillis()));
       producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
@@ -174,6 +180,13 @@ final class TransactionalPartitionWriter {
       long now = clock.millis();
       long sent = 0;
       for (Pending p : taken) {
+        for (DeadLetter letter : p.batch().deadLetters()) {
+          if (letter.offset() >= nextOffset) {
+            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(deadLetterTopic, letter.key(), letter.value());
+            letter.headers().forEach(h -> r.headers().add(h.key(), h.value()));
+            producer.send(r);
+          }
+        }
         for (ClickEvent e : p.batch().events()) {
           if (e.offset() >= nextOffset) {
             producer.send(new ProducerRecord<>(outputTopic, Enrichment.key(e), Enrichment.value(e, now)));

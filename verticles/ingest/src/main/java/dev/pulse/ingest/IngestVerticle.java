@@ -5,6 +5,7 @@ import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
 import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.model.ClickEvent;
+import dev.pulse.common.model.DeadLetter;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.config.WatermarkOptions;
@@ -56,8 +57,9 @@ import org.slf4j.LoggerFactory;
  *       not, and each batch carries the watermark after it. The sinks checkpoint it with their output, and a
  *       partition resumes with the watermark of the checkpoint it resumes from. A caught-up partition that stays
  *       silent for the idle timeout gets an empty batch that moves its watermark to the wall clock.</li>
- *   <li>Invalid records go to the dead-letter topic, unchanged, with the reason in headers, before the
- *       batch that covers their offsets is handed over.</li>
+ *   <li>Invalid records go to the dead-letter topic, unchanged, with the reason in headers: written by the
+ *       enricher in the same Kafka transaction as the enriched records and offsets (exactly once) when it runs on
+ *       the node, else by ingest before the batch that covers their offsets is handed over (at least once).</li>
  *   <li>A partition whose sinks have too many batches in hand is paused (the consumer stays in its group);
  *       a failed hand-over rewinds the partition to its durable state and starts again.</li>
  *   <li>The Kafka commit is the smallest offset all sinks report durable: informational (lag, tools), since
@@ -70,12 +72,6 @@ public final class IngestVerticle extends VerticleBase {
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
 
-  public static final String HEADER_REASON = "pulse.dlq.reason";
-  public static final String HEADER_REASON_CODE = "pulse.dlq.reason.code";
-  public static final String HEADER_SOURCE_TOPIC = "pulse.dlq.source.topic";
-  public static final String HEADER_SOURCE_PARTITION = "pulse.dlq.source.partition";
-  public static final String HEADER_SOURCE_OFFSET = "pulse.dlq.source.offset";
-  public static final String HEADER_SOURCE_TIMESTAMP = "pulse.dlq.source.timestamp";
 
   private final IngestOptions options;
   private final WatermarkOptions watermarks;
@@ -84,6 +80,8 @@ public final class IngestVerticle extends VerticleBase {
   private final List<Sink> sinks;
   private final Clock clock;
   private final String clientId;
+  /** With an enricher on the node, invalid records go to the dead-letter topic in its transactions. */
+  private final boolean enricherWritesDeadLetters;
   private final PipelineMetrics metrics;
   private long lastLogAt;
   private long lastLogRead;
@@ -135,6 +133,7 @@ public final class IngestVerticle extends VerticleBase {
     this.sinks = List.copyOf(sinks);
     this.clock = clock;
     this.clientId = "pulse-ingest-" + nodeName;
+    this.enricherWritesDeadLetters = sinks.contains(Sink.ENRICHER);
     this.metrics = metrics;
   }
 
@@ -304,6 +303,7 @@ public final class IngestVerticle extends VerticleBase {
     long now = clock.millis();
     List<ClickEvent> valid = new ArrayList<>(records.size());
     List<Future<?>> deadLettered = new ArrayList<>();
+    List<DeadLetter> forEnricher = new ArrayList<>();
     String idPrefix = st.id + "-";
     for (ConsumerRecord<byte[], byte[]> rec : records) {
       Result result = parser.parse(rec.value(), rec.offset(), idPrefix + rec.offset(), now);
@@ -316,7 +316,12 @@ public final class IngestVerticle extends VerticleBase {
       } else {
         Invalid invalid = (Invalid) result;
         metrics.deadLettered(invalid.code());
-        deadLettered.add(deadLetters.send(deadLetterRecord(rec, invalid)));
+        DeadLetter letter = deadLetter(rec, invalid);
+        if (enricherWritesDeadLetters) {
+          forEnricher.add(letter);
+        } else {
+          deadLettered.add(deadLetters.send(producerRecord(letter)));
+        }
       }
     }
     metrics.validEvents(valid.size());
@@ -325,7 +330,8 @@ public final class IngestVerticle extends VerticleBase {
     }
     long first = records.get(0).offset();
     long next = records.get(records.size() - 1).offset() + 1;
-    EventBatch batch = new EventBatch(st.id, first, next, valid, st.tracker.watermark(), st.tracker.maxEventTime());
+    EventBatch batch = new EventBatch(st.id, first, next, valid, st.tracker.watermark(), st.tracker.maxEventTime(),
+        forEnricher);
     return deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(deadLettered).map(batch);
   }
 
@@ -353,22 +359,31 @@ public final class IngestVerticle extends VerticleBase {
     });
   }
 
-  private KafkaProducerRecord<byte[], byte[]> deadLetterRecord(ConsumerRecord<byte[], byte[]> rec, Invalid invalid) {
-    KafkaProducerRecord<byte[], byte[]> out = KafkaProducerRecord.create(topics.deadLetter(), rec.key(), rec.value());
+  private static DeadLetter deadLetter(ConsumerRecord<byte[], byte[]> rec, Invalid invalid) {
+    List<DeadLetter.Header> headers = new ArrayList<>();
     for (Header h : rec.headers()) {
-      out.addHeader(h.key(), h.value() == null ? Buffer.buffer() : Buffer.buffer(h.value()));
+      headers.add(new DeadLetter.Header(h.key(), h.value()));
     }
-    out.addHeader(HEADER_REASON, utf8(invalid.detail()));
-    out.addHeader(HEADER_REASON_CODE, utf8(invalid.code()));
-    out.addHeader(HEADER_SOURCE_TOPIC, utf8(rec.topic()));
-    out.addHeader(HEADER_SOURCE_PARTITION, utf8(String.valueOf(rec.partition())));
-    out.addHeader(HEADER_SOURCE_OFFSET, utf8(String.valueOf(rec.offset())));
-    out.addHeader(HEADER_SOURCE_TIMESTAMP, utf8(String.valueOf(rec.timestamp())));
-    return out;
+    headers.add(header(DeadLetter.HEADER_REASON, invalid.detail()));
+    headers.add(header(DeadLetter.HEADER_REASON_CODE, invalid.code()));
+    headers.add(header(DeadLetter.HEADER_SOURCE_TOPIC, rec.topic()));
+    headers.add(header(DeadLetter.HEADER_SOURCE_PARTITION, String.valueOf(rec.partition())));
+    headers.add(header(DeadLetter.HEADER_SOURCE_OFFSET, String.valueOf(rec.offset())));
+    headers.add(header(DeadLetter.HEADER_SOURCE_TIMESTAMP, String.valueOf(rec.timestamp())));
+    return new DeadLetter(rec.offset(), rec.key(), rec.value(), headers);
   }
 
-  private static Buffer utf8(String s) {
-    return Buffer.buffer(s.getBytes(StandardCharsets.UTF_8));
+  private static DeadLetter.Header header(String key, String value) {
+    return new DeadLetter.Header(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private KafkaProducerRecord<byte[], byte[]> producerRecord(DeadLetter letter) {
+    KafkaProducerRecord<byte[], byte[]> out = KafkaProducerRecord.create(topics.deadLetter(), letter.key(),
+        letter.value());
+    for (DeadLetter.Header h : letter.headers()) {
+      out.addHeader(h.key(), h.value() == null ? Buffer.buffer() : Buffer.buffer(h.value()));
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- ownership

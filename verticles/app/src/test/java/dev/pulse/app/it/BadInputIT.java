@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.pulse.ingest.IngestVerticle;
+import dev.pulse.common.model.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,10 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,10 +39,21 @@ class BadInputIT {
   }
 
   @Test
-  void invalidRecordsAreDeadLetteredWithTheirReasonAndValidOnesAllCount() {
-    // Given ten bad records of different kinds between fifty valid page views
+  void withAnEnricherInvalidRecordsAreDeadLetteredInItsTransactions() {
     // (this test also covers the classic, cooperative-sticky group protocol; the others use KIP-848)
-    fixture = new PipelineFixture(Map.of("ingest.max.event.bytes", "256KB", "ingest.group.protocol", "classic"));
+    badInputIsDeadLetteredAndTheStreamGoesOn(Map.of("ingest.max.event.bytes", "256KB",
+        "ingest.group.protocol", "classic"));
+  }
+
+  @Test
+  void withoutAnEnricherIngestDeadLettersInvalidRecordsItself() {
+    badInputIsDeadLetteredAndTheStreamGoesOn(Map.of("ingest.max.event.bytes", "256KB",
+        "roles", "ingest,aggregator"));
+  }
+
+  private void badInputIsDeadLetteredAndTheStreamGoesOn(Map<String, String> settings) {
+    // Given ten bad records of different kinds between fifty valid page views
+    fixture = new PipelineFixture(settings);
     fixture.createTopics();
     List<Bad> bad = List.of(
         new Bad("malformed_json", utf8("this is not json")),
@@ -79,38 +88,20 @@ class BadInputIT {
     assertEquals(VALID, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"));
 
     // ... and every bad record is in the dead-letter topic, byte for byte, with its reason
-    List<ConsumerRecord<byte[], byte[]>> dead = readAll(fixture.topics.deadLetter(), bad.size());
+    List<ConsumerRecord<byte[], byte[]>> dead = fixture.readAll(fixture.topics.deadLetter(), bad.size());
     assertEquals(bad.size(), dead.size());
     Map<String, ConsumerRecord<byte[], byte[]>> byKey = new HashMap<>();
     dead.forEach(r -> byKey.put(new String(r.key(), StandardCharsets.UTF_8), r));
     for (int i = 0; i < bad.size(); i++) {
       ConsumerRecord<byte[], byte[]> r = byKey.get("bad-" + i);
-      assertEquals(bad.get(i).expectedCode(), header(r, IngestVerticle.HEADER_REASON_CODE), "record bad-" + i);
-      assertFalse(header(r, IngestVerticle.HEADER_REASON).isBlank());
+      assertEquals(bad.get(i).expectedCode(), header(r, DeadLetter.HEADER_REASON_CODE), "record bad-" + i);
+      assertFalse(header(r, DeadLetter.HEADER_REASON).isBlank());
       assertArrayEquals(bad.get(i).value(), r.value(), "dead-lettered unchanged: bad-" + i);
-      assertEquals(fixture.topics.input(), header(r, IngestVerticle.HEADER_SOURCE_TOPIC));
+      assertEquals(fixture.topics.input(), header(r, DeadLetter.HEADER_SOURCE_TOPIC));
     }
     // Count in, count out: valid + dead-lettered = produced
     assertEquals(records.size(), VALID + dead.size());
     fixture.assertNoBlockedEventLoop();
-  }
-
-  private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        "bootstrap.servers", fixture.infra.kafka.bootstrapServers(),
-        "group.id", "check-" + fixture.namespace,
-        "auto.offset.reset", "earliest",
-        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-        return out.size() >= expected;
-      });
-      // Nothing beyond the expected records arrives either.
-      consumer.poll(Duration.ofMillis(500)).forEach(out::add);
-    }
-    return out;
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class NodeCrashIT {
 
   private static final int EVENTS = 12_000;
+  private static final int INVALID_EVERY = 100;
 
   private PipelineFixture fixture;
   private final List<Process> nodes = new ArrayList<>();
@@ -73,6 +74,10 @@ class NodeCrashIT {
           .put("event_type", pageView ? "page_view" : "click").put("timestamp", Instant.now().toString()).encode();
       fixture.producer().send(new ProducerRecord<>(fixture.topics.input(), user.getBytes(StandardCharsets.UTF_8),
           json.getBytes(StandardCharsets.UTF_8)));
+      if (i % INVALID_EVERY == 0) {
+        fixture.producer().send(new ProducerRecord<>(fixture.topics.input(), user.getBytes(StandardCharsets.UTF_8),
+            ("{broken " + i).getBytes(StandardCharsets.UTF_8)));
+      }
       if (i % 200 == 0) {
         // about 2,000 events a second, so that the kill and the restart happen mid-stream
         long due = start + TimeUnit.MILLISECONDS.toNanos(i / 2);
@@ -94,8 +99,9 @@ class NodeCrashIT {
     fixture.producer().flush();
 
     // Then, once everything is read, each output holds every event exactly once
+    int invalid = EVENTS / INVALID_EVERY;
     await().atMost(Duration.ofSeconds(120)).until(() -> fixture.queryLong(
-        "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == EVENTS);
+        "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == EVENTS + invalid);
     await().atMost(Duration.ofSeconds(60)).until(() -> lakeCount("count(*)") == EVENTS);
     assertEquals(EVENTS, lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
     assertEquals(pageViews, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
@@ -105,6 +111,8 @@ class NodeCrashIT {
     Set<String> enrichedIds = new HashSet<>();
     enriched.forEach(e -> enrichedIds.add(e.getString("event_id")));
     assertEquals(ids, enrichedIds);
+    assertEquals(invalid, fixture.readAll(fixture.topics.deadLetter(), invalid).size(),
+        "every invalid record dead-lettered once");
   }
 
   private long lakeCount(String expression) {

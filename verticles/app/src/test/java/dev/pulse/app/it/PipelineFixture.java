@@ -129,25 +129,29 @@ final class PipelineFixture implements AutoCloseable {
     return producer;
   }
 
-  /** Every enriched record in the topic, read as a read_committed consumer would; waits for at least {@code atLeast}. */
-  List<JsonObject> readEnriched(int atLeast) {
-    List<JsonObject> out = new ArrayList<>();
+  /** Every record of a topic as a read_committed consumer sees it; waits for at least {@code atLeast}. */
+  List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
+    List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
         "bootstrap.servers", infra.kafka.bootstrapServers(),
         "group.id", "check-" + UUID.randomUUID(),
         "auto.offset.reset", "earliest",
         "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topics.enriched()));
+      consumer.subscribe(List.of(topic));
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
-        consumer.poll(Duration.ofMillis(200))
-            .forEach(r -> out.add(new JsonObject(new String(r.value(), StandardCharsets.UTF_8))));
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
         return out.size() >= atLeast;
       });
       // Anything more (a duplicate) would be right behind.
-      consumer.poll(Duration.ofMillis(500))
-          .forEach(r -> out.add(new JsonObject(new String(r.value(), StandardCharsets.UTF_8))));
+      consumer.poll(Duration.ofMillis(500)).forEach(out::add);
     }
     return out;
+  }
+
+  /** Every enriched record in the topic, read as a read_committed consumer would; waits for at least {@code atLeast}. */
+  List<JsonObject> readEnriched(int atLeast) {
+    return readAll(topics.enriched(), atLeast).stream()
+        .map(r -> new JsonObject(new String(r.value(), StandardCharsets.UTF_8))).toList();
   }
 
   /** Rows of a DuckDB query over the lake; {@code LAKE} in the SQL stands for the lake's Parquet files. */
