@@ -14,6 +14,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import dev.pulse.enricher.EnricherOptions;
 import dev.pulse.enricher.EnricherVerticle;
+import dev.pulse.lake.LakeFence;
 import dev.pulse.lake.LakeOptions;
 import dev.pulse.lake.LakeWriterVerticle;
 import dev.pulse.common.bus.LocalRecords;
@@ -125,7 +126,7 @@ public final class PulseNode {
     List<String> deployments = new ArrayList<>();
     String dashboardUrl = null;
     try {
-      if (aggregator != null || node.has(Role.DASHBOARD)) {
+      if (aggregator != null || node.has(Role.DASHBOARD) || node.has(Role.LAKE_WRITER)) {
         pool = PgBuilder.pool()
             .with(new PoolOptions().setMaxSize(pg.poolSize()))
             .connectingTo(new PgConnectOptions()
@@ -145,7 +146,8 @@ public final class PulseNode {
       }
       if (node.has(Role.LAKE_WRITER)) {
         // Parquet encoding and file I/O block: the lake-writer runs on a worker thread.
-        deployments.add(Blocking.await(vertx.deployVerticle(new LakeWriterVerticle(LakeOptions.from(config), clock, metrics),
+        deployments.add(Blocking.await(vertx.deployVerticle(new LakeWriterVerticle(LakeOptions.from(config),
+            new LakeFence(vertx, pool, pg.schema()), node.nodeName(), clock, metrics),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)), START_TIMEOUT));
       }
       if (node.has(Role.ENRICHER)) {

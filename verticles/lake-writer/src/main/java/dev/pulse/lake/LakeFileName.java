@@ -31,10 +31,11 @@ public record LakeFileName(int partition, long firstOffset, long nextOffset, int
 
   /**
    * The hidden name a roll's file for one event date is written under before the atomic rename: readers skip
-   * names starting with '.', and it does not end in .parquet.
+   * names starting with '.', and it does not end in .parquet. The writer's id keeps two writers of one partition
+   * (an old owner that has not noticed it lost the partition, and the new one) off each other's files.
    */
-  public static String tempFileName(int partition, long rollFirstOffset, String eventDate) {
-    return String.format(".part-p%05d-%020d-%s%s", partition, rollFirstOffset, eventDate, TEMP_SUFFIX);
+  public static String tempFileName(int partition, long rollFirstOffset, String eventDate, String writerId) {
+    return String.format(".part-p%05d-%020d-%s-%s%s", partition, rollFirstOffset, eventDate, writerId, TEMP_SUFFIX);
   }
 
   public static Optional<LakeFileName> parse(String fileName) {

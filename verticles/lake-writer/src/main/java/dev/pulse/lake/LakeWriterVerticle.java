@@ -38,12 +38,18 @@ public final class LakeWriterVerticle extends VerticleBase {
   private final LakeOptions options;
   private final Clock clock;
   private final PipelineMetrics metrics;
+  private final LakeFence fence;
+  private final String owner;
   private final Map<PartitionId, PartitionLakeWriter> writers = new HashMap<>();
+  private final Map<PartitionId, Long> epochs = new HashMap<>();
   private SinkEndpoints endpoints;
   private long timerId = -1;
 
-  public LakeWriterVerticle(LakeOptions options, Clock clock, PipelineMetrics metrics) {
+  public LakeWriterVerticle(LakeOptions options, LakeFence fence, String owner, Clock clock,
+      PipelineMetrics metrics) {
     this.options = options;
+    this.fence = fence;
+    this.owner = owner;
     this.clock = clock;
     this.metrics = metrics;
   }
@@ -51,6 +57,7 @@ public final class LakeWriterVerticle extends VerticleBase {
   @Override
   public Future<?> start() throws IOException {
     Files.createDirectories(options.dir());
+    fence.createSchema();
     endpoints = SinkEndpoints.register(vertx, Sink.LAKE_WRITER, this::onOpen, this::onBatch, this::onClose);
     long tick = Math.max(50, Math.min(1_000, options.rollInterval().toMillis() / 4));
     timerId = vertx.setPeriodic(tick, id -> rollDue());
@@ -74,6 +81,9 @@ public final class LakeWriterVerticle extends VerticleBase {
       previous.abandon();
     }
     try {
+      // Claim first: from now on a previous owner commits nothing, so the files seen next are final.
+      long epoch = fence.claim(partition, owner);
+      epochs.put(partition, epoch);
       SinkCheckpoint resume = LakeIndex.resume(options.dir(), partition.partition());
       writers.put(partition, new PartitionLakeWriter(options.dir(), partition.partition(), options, resume));
       LOG.info("lake: {} resumes at offset {}", partition, resume.nextOffset());
@@ -98,12 +108,13 @@ public final class LakeWriterVerticle extends VerticleBase {
         commit(batch.partition(), writer);
       }
       message.reply(null);
-    } catch (IOException | RuntimeException e) {
+    } catch (Exception e) {
       LOG.warn("lake: writing {} failed, the partition starts again from its last roll: {}", batch.partition(),
           e.toString());
       writer.abandon();
       writers.remove(batch.partition());
-      message.fail(WRITE_FAILED, "lake write failed: " + e.getMessage());
+      message.fail(e instanceof LakeFence.FencedException ? NOT_OWNER : WRITE_FAILED,
+          "lake write failed: " + e.getMessage());
     }
   }
 
@@ -133,8 +144,9 @@ public final class LakeWriterVerticle extends VerticleBase {
     }
   }
 
-  private void commit(PartitionId partition, PartitionLakeWriter writer) throws IOException {
-    SinkCheckpoint cp = writer.roll(clock.millis());
+  private void commit(PartitionId partition, PartitionLakeWriter writer) throws Exception {
+    long epoch = epochs.getOrDefault(partition, -1L);
+    SinkCheckpoint cp = fence.whileOwner(partition, epoch, () -> writer.roll(clock.millis()));
     metrics.sinkEvents(Sink.LAKE_WRITER, writer.lastRolledRows());
     vertx.eventBus().publish(Addresses.SINK_PROGRESS, new SinkProgress(Sink.LAKE_WRITER.id(), partition,
         cp.nextOffset()), LocalRecords.LOCAL);
@@ -145,7 +157,7 @@ public final class LakeWriterVerticle extends VerticleBase {
     try {
       commit(partition, writer);
       return writer.checkpoint();
-    } catch (IOException | RuntimeException e) {
+    } catch (Exception e) {
       LOG.warn("lake: committing {} failed: {}", partition, e.toString());
       writer.abandon();
       return null;

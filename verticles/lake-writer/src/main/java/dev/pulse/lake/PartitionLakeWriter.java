@@ -40,6 +40,7 @@ final class PartitionLakeWriter {
   private final int partition;
   private final LakeOptions options;
   private final Map<String, OpenFile> open = new TreeMap<>();
+  private final String writerId = java.util.UUID.randomUUID().toString().substring(0, 8);
 
   private long rollFirstOffset;
   private long nextOffset;
@@ -172,7 +173,7 @@ final class PartitionLakeWriter {
     if (f == null) {
       Path dir = lake.resolve(LakeIndex.DATE_DIR_PREFIX + eventDate);
       Files.createDirectories(dir);
-      Path temp = dir.resolve(LakeFileName.tempFileName(partition, rollFirstOffset, eventDate));
+      Path temp = dir.resolve(LakeFileName.tempFileName(partition, rollFirstOffset, eventDate, writerId));
       ClickEventWriteSupport support = new ClickEventWriteSupport(partition);
       ParquetWriter<ClickEvent> writer = new Builder(new LocalOutputFile(temp), support)
           .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)

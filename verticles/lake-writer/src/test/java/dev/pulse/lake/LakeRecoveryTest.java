@@ -41,8 +41,8 @@ class LakeRecoveryTest {
     assertEquals("part-p00003-00000000000000000100-00000000000000000210-1of2.parquet", name.fileName());
     assertEquals(Optional.of(name), LakeFileName.parse(name.fileName()));
     assertEquals(Optional.empty(), LakeFileName.parse("part-p00003-100-210-1of2.parquet"));
-    assertTrue(LakeFileName.isTempOf(LakeFileName.tempFileName(3, 100, "2026-01-16"), 3));
-    assertFalse(LakeFileName.isTempOf(LakeFileName.tempFileName(3, 100, "2026-01-16"), 4));
+    assertTrue(LakeFileName.isTempOf(LakeFileName.tempFileName(3, 100, "2026-01-16", "w1"), 3));
+    assertFalse(LakeFileName.isTempOf(LakeFileName.tempFileName(3, 100, "2026-01-16", "w1"), 4));
   }
 
   @Test
@@ -69,7 +69,7 @@ class LakeRecoveryTest {
     writer.append(batch(2, 4, event(2, MIDNIGHT - 2), event(3, MIDNIGHT + 2)), 0);
     writer.roll(0);
     Path second = lake.resolve("event_date=2026-01-16/" + new LakeFileName(3, 2, 4, 2, 2).fileName());
-    Files.move(second, second.resolveSibling(LakeFileName.tempFileName(3, 2, "2026-01-16")));
+    Files.move(second, second.resolveSibling(LakeFileName.tempFileName(3, 2, "2026-01-16", "crashed")));
     Files.delete(LakeIndex.progressFile(lake, 3));
 
     SinkCheckpoint resumed = LakeIndex.resume(lake, 3);
