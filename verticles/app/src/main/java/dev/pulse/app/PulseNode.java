@@ -1,5 +1,6 @@
 package dev.pulse.app;
 
+import dev.pulse.common.Blocking;
 import dev.pulse.aggregator.AggregatorOptions;
 import dev.pulse.aggregator.AggregatorVerticle;
 import dev.pulse.aggregator.WindowStore;
@@ -58,16 +59,18 @@ public final class PulseNode {
   private final List<String> deployments;
   private final NodeOptions node;
   private final PipelineMetrics metrics;
-  private final String dashboardUrl;
+  private final String dashboardHost;
+  private final Integer dashboardPort;
 
   private PulseNode(Vertx vertx, Pool pool, List<String> deployments, NodeOptions node, PipelineMetrics metrics,
-      String dashboardUrl) {
+      String dashboardHost, Integer dashboardPort) {
     this.vertx = vertx;
     this.pool = pool;
     this.deployments = deployments;
     this.node = node;
     this.metrics = metrics;
-    this.dashboardUrl = dashboardUrl;
+    this.dashboardHost = dashboardHost;
+    this.dashboardPort = dashboardPort;
   }
 
   /**
@@ -124,7 +127,8 @@ public final class PulseNode {
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Pool pool = null;
     List<String> deployments = new ArrayList<>();
-    String dashboardUrl = null;
+    String dashboardHost = null;
+    Integer dashboardPort = null;
     try {
       if (aggregator != null || node.has(Role.DASHBOARD) || node.has(Role.LAKE_WRITER)) {
         pool = PgBuilder.pool()
@@ -166,7 +170,8 @@ public final class PulseNode {
             registry, clock, node.nodeName());
         deployments.add(Blocking.await(vertx.deployVerticle(dashboard), START_TIMEOUT));
         String host = DashboardOptions.from(config).host();
-        dashboardUrl = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + dashboard.port() + "/";
+        dashboardHost = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
+        dashboardPort = dashboard.port();
       }
     } catch (RuntimeException e) {
       Pool p = pool;
@@ -174,7 +179,7 @@ public final class PulseNode {
       throw e;
     }
     LOG.info("node {} runs {}", node.nodeName(), node.roles().stream().map(Role::id).sorted().toList());
-    return new PulseNode(vertx, pool, deployments, node, metrics, dashboardUrl);
+    return new PulseNode(vertx, pool, deployments, node, metrics, dashboardHost, dashboardPort);
   }
 
   /** Undeploys in reverse order (ingest first, so the sinks get to write what they hold), then closes. */
@@ -206,12 +211,12 @@ public final class PulseNode {
 
   /** Where this node's dashboard answers, if it runs one. */
   public java.util.Optional<String> dashboardUrl() {
-    return java.util.Optional.ofNullable(dashboardUrl);
+    return dashboardPort == null ? java.util.Optional.empty()
+        : java.util.Optional.of("http://" + dashboardHost + ":" + dashboardPort + "/");
   }
 
   /** The dashboard's port, if this node runs one. */
   public java.util.OptionalInt dashboardPort() {
-    return dashboardUrl == null ? java.util.OptionalInt.empty()
-        : java.util.OptionalInt.of(java.net.URI.create(dashboardUrl).getPort());
+    return dashboardPort == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(dashboardPort);
   }
 }

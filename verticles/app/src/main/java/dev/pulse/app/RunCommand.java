@@ -1,5 +1,6 @@
 package dev.pulse.app;
 
+import dev.pulse.common.Blocking;
 import dev.pulse.common.config.ConfigException;
 import dev.pulse.common.config.KafkaOptions;
 import dev.pulse.common.config.PgOptions;

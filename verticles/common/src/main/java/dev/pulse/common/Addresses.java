@@ -9,9 +9,6 @@ public final class Addresses {
   /** Node-local: a sink reports the offset up to which its output is durable ({@code SinkProgress}). */
   public static final String SINK_PROGRESS = "pulse.ingest.progress";
 
-  /** Node-local: ingest reports how far each owned partition is behind the log end ({@code PartitionLag}). */
-  public static final String PARTITION_LAG = "pulse.ingest.lag";
-
   /** Cluster-wide publish: window results as they change (JSON), for dashboards on any node. */
   public static final String WINDOW_UPDATES = "pulse.windows.updates";
 

@@ -14,7 +14,6 @@ final class BrowserChannel {
   private final ServerWebSocket socket;
   private final int capacity;
   private final Deque<String> pending = new ArrayDeque<>();
-  private long dropped;
 
   BrowserChannel(ServerWebSocket socket, int capacity) {
     this.socket = socket;
@@ -34,7 +33,6 @@ final class BrowserChannel {
       pending.removeFirst();
       droppedNow++;
     }
-    dropped += droppedNow;
     flush();
     return droppedNow;
   }
@@ -45,11 +43,4 @@ final class BrowserChannel {
     }
   }
 
-  long dropped() {
-    return dropped;
-  }
-
-  int pending() {
-    return pending.size();
-  }
 }

@@ -2,6 +2,7 @@ package dev.pulse.dashboard;
 
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Topics;
+import dev.pulse.common.model.PartitionId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -168,7 +169,8 @@ public final class DashboardVerticle extends VerticleBase {
 
   private void onWindowUpdate(JsonObject update) {
     switch (update.getString("type", "")) {
-      case "pageViews" -> live.pageCounts(update.getString("topic") + "-" + update.getInteger("partition"),
+      case "pageViews" -> live.pageCounts(
+          new PartitionId(update.getString("topic"), update.getInteger("partition")).toString(),
           update.getJsonArray("rows"));
       case "activeUsers" -> live.activeUsers(update.getJsonArray("rows"));
       default -> LOG.debug("unknown window update {}", update.getString("type"));

@@ -32,7 +32,18 @@ final class ProducerRuns {
     }
   }
 
-  private record Run(String id, ProducerRun run, double rate, long startedAt) {
+  /** A run and its state; touched on the dashboard's event loop only. */
+  private static final class Run {
+    final ProducerRun run;
+    final double rate;
+    final long startedAt;
+    String state = "running";
+
+    Run(ProducerRun run, double rate, long startedAt) {
+      this.run = run;
+      this.rate = rate;
+      this.startedAt = startedAt;
+    }
   }
 
   private final Vertx vertx;
@@ -43,7 +54,6 @@ final class ProducerRuns {
   private final KafkaProducer<byte[], byte[]> producer;
   private final WorkerExecutor executor;
   private final Map<String, Run> runs = new LinkedHashMap<>();
-  private final Map<String, String> states = new LinkedHashMap<>();
   private final AtomicInteger sequence = new AtomicInteger();
 
   ProducerRuns(Vertx vertx, DashboardOptions options, String bootstrapServers, String topic, long allowedLatenessMs,
@@ -87,21 +97,20 @@ final class ProducerRuns {
     } catch (IllegalArgumentException e) {
       throw new Refused(400, e.getMessage());
     }
-    long running = states.values().stream().filter("running"::equals).count();
+    long running = runs.values().stream().filter(r -> "running".equals(r.state)).count();
     if (running >= options.maxProducerRuns()) {
       throw new Refused(429, "already " + running + " runs going (dashboard.producer.max.runs); stop one first");
     }
     String id = "run-" + sequence.incrementAndGet();
     ProducerRun run = new ProducerRun(producer, topic, spec, rate, count < 0 ? Long.MAX_VALUE : count, duration,
         clock);
-    runs.put(id, new Run(id, run, rate, clock.millis()));
-    states.put(id, "running");
+    Run entry = new Run(run, rate, clock.millis());
+    runs.put(id, entry);
     executor.executeBlocking(run::run, false).onComplete(ar -> {
-      Progress p = run.progress();
-      if (ar.failed() || p.error() != null) {
-        states.put(id, "failed");
-      } else if (!"stopped".equals(states.get(id))) {
-        states.put(id, "finished");
+      if (ar.failed() || run.progress().error() != null) {
+        entry.state = "failed";
+      } else if (!"stopped".equals(entry.state)) {
+        entry.state = "finished";
       }
     });
     return status(id).orElseThrow();
@@ -112,10 +121,10 @@ final class ProducerRuns {
     if (r == null) {
       return Optional.empty();
     }
-    Progress p = r.run().progress();
-    return Optional.of(new JsonObject().put("id", id).put("state", states.get(id)).put("sent", p.sent())
+    Progress p = r.run.progress();
+    return Optional.of(new JsonObject().put("id", id).put("state", r.state).put("sent", p.sent())
         .put("acknowledged", p.acknowledged()).put("failed", p.failed()).put("valid", p.valid()).put("late", p.late())
-        .put("invalid", p.invalid()).put("ratePerSec", r.rate()).put("startedAt", r.startedAt())
+        .put("invalid", p.invalid()).put("ratePerSec", r.rate).put("startedAt", r.startedAt)
         .put("error", p.error()));
   }
 
@@ -124,15 +133,15 @@ final class ProducerRuns {
     if (r == null) {
       return Optional.empty();
     }
-    if ("running".equals(states.get(id))) {
-      states.put(id, "stopped");
-      r.run().stop();
+    if ("running".equals(r.state)) {
+      r.state = "stopped";
+      r.run.stop();
     }
     return status(id);
   }
 
   void close() {
-    runs.values().forEach(r -> r.run().stop());
+    runs.values().forEach(r -> r.run.stop());
     executor.close();
     vertx.executeBlocking(() -> {
       producer.close(Duration.ofSeconds(5));

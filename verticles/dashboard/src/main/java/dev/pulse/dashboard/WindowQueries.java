@@ -1,5 +1,6 @@
 package dev.pulse.dashboard;
 
+import dev.pulse.common.model.PartitionId;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -55,9 +56,10 @@ final class WindowQueries {
             + schema + "page_view_counts_by_partition WHERE window_start >= $1")
         .execute(Tuple.of(utc(Instant.ofEpochMilli(now - LiveWindows.PAGE_HISTORY_MS))))
         .map(rows -> {
-          rows.forEach(r -> live.pageCounts(topic + "-" + r.getInteger(0), new JsonArray().add(new JsonObject()
-              .put("windowStart", r.getOffsetDateTime(1).toInstant().toEpochMilli()).put("pageUrl", r.getString(2))
-              .put("views", r.getLong(3)))));
+          rows.forEach(r -> live.pageCounts(new PartitionId(topic, r.getInteger(0)).toString(),
+              new JsonArray().add(new JsonObject()
+                  .put("windowStart", r.getOffsetDateTime(1).toInstant().toEpochMilli())
+                  .put("pageUrl", r.getString(2)).put("views", r.getLong(3)))));
           return (Void) null;
         });
     Future<Void> users = pool.preparedQuery("SELECT window_start, window_end, active_users FROM " + schema

@@ -81,9 +81,9 @@ public final class EventParser {
   }
 
   /**
-   * @param derivedEventId the id to use when the event has none ({@code topic-partition-offset})
+   * @param derivedIdPrefix with the offset appended, the id of an event that has none ({@code topic-partition-})
    */
-  public Result parse(byte[] value, long offset, String derivedEventId, long ingestTimeMillis) {
+  public Result parse(byte[] value, long offset, String derivedIdPrefix, long ingestTimeMillis) {
     if (value == null) {
       return invalid(Reason.TOMBSTONE, "record value is null (a tombstone), not an event");
     }
@@ -110,7 +110,7 @@ public final class EventParser {
     Object rawId = json.getValue("event_id");
     String eventId;
     if (rawId == null) {
-      eventId = derivedEventId;
+      eventId = derivedIdPrefix + offset;
     } else if (rawId instanceof String s && !s.isBlank()) {
       if (s.length() > MAX_ID_CHARS) {
         return invalid(Reason.FIELD_TOO_LONG, "event_id is longer than " + MAX_ID_CHARS + " characters");

@@ -10,7 +10,6 @@ import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.config.WatermarkOptions;
 import dev.pulse.common.metrics.PipelineMetrics;
-import dev.pulse.common.model.PartitionLag;
 import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import dev.pulse.common.time.WatermarkTracker;
@@ -306,7 +305,7 @@ public final class IngestVerticle extends VerticleBase {
     List<DeadLetter> forEnricher = new ArrayList<>();
     String idPrefix = st.id + "-";
     for (ConsumerRecord<byte[], byte[]> rec : records) {
-      Result result = parser.parse(rec.value(), rec.offset(), idPrefix + rec.offset(), now);
+      Result result = parser.parse(rec.value(), rec.offset(), idPrefix, now);
       if (result instanceof Valid v) {
         boolean late = st.tracker.observe(v.event().eventTimeMillis());
         valid.add(v.event().withLate(late));
@@ -610,7 +609,6 @@ public final class IngestVerticle extends VerticleBase {
         // Records not yet fetched, plus records fetched but not yet accepted by every sink.
         long lag = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
         long now = clock.millis();
-        vertx.eventBus().publish(Addresses.PARTITION_LAG, new PartitionLag(st.id, lag, now), LocalRecords.LOCAL);
         metrics.lag(st.id, lag);
         if (lag == 0 && st.inflight == 0 && st.accepting
             && now - st.lastEventAt >= watermarks.idleTimeout().toMillis()

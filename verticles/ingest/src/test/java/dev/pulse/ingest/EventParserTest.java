@@ -23,7 +23,7 @@ class EventParserTest {
       Clock.fixed(NOW, ZoneOffset.UTC));
 
   private Result parse(String json) {
-    return parser.parse(json.getBytes(StandardCharsets.UTF_8), 7, "user_activity-0-7", NOW.toEpochMilli());
+    return parser.parse(json.getBytes(StandardCharsets.UTF_8), 7, "user_activity-0-", NOW.toEpochMilli());
   }
 
   private ClickEvent valid(String json) {

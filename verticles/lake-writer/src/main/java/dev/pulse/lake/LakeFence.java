@@ -1,5 +1,6 @@
 package dev.pulse.lake;
 
+import dev.pulse.common.Blocking;
 import dev.pulse.common.model.PartitionId;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -11,9 +12,6 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -115,15 +113,6 @@ public final class LakeFence {
         promise.fail(e);
       }
     });
-    try {
-      return promise.future().toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("PostgreSQL did not answer within " + TIMEOUT, e);
-    }
+    return Blocking.await(promise.future(), TIMEOUT);
   }
 }

@@ -32,7 +32,7 @@ import org.apache.parquet.io.OutputFile;
  */
 final class PartitionLakeWriter {
 
-  private record OpenFile(Path temp, String eventDate, ParquetWriter<ClickEvent> writer,
+  private record OpenFile(Path temp, ParquetWriter<ClickEvent> writer,
       ClickEventWriteSupport support) {
   }
 
@@ -49,7 +49,6 @@ final class PartitionLakeWriter {
   private long rows;
   private long openedAt = -1;
   private long lastRollAt;
-  private long committedFiles;
   private long lastRolledRows;
 
   PartitionLakeWriter(Path lake, int partition, LakeOptions options, SinkCheckpoint resume) {
@@ -127,7 +126,6 @@ final class PartitionLakeWriter {
       for (Path[] r : renames) {
         force(r[1].getParent());
       }
-      committedFiles += count;
       open.clear();
     }
     writeProgress();
@@ -145,10 +143,6 @@ final class PartitionLakeWriter {
   /** Rows the last roll committed. */
   long lastRolledRows() {
     return lastRolledRows;
-  }
-
-  long committedFiles() {
-    return committedFiles;
   }
 
   /** Gives up the open roll without committing it (the partition was lost or a write failed). */
@@ -182,7 +176,7 @@ final class PartitionLakeWriter {
           .withDictionaryEncoding(true)
           .withConf(new Configuration(false))
           .build();
-      f = new OpenFile(temp, eventDate, writer, support);
+      f = new OpenFile(temp, writer, support);
       open.put(eventDate, f);
     }
     return f;

@@ -58,10 +58,6 @@ public final class EventGenerator {
     return new Generated(bytes(user), bytes(event.encode()), late ? Kind.LATE : Kind.VALID);
   }
 
-  public long generated() {
-    return sequence;
-  }
-
   /** Each kind of bad input Pulse must dead-letter, in turn. */
   private Generated invalid(long nowMillis) {
     String user = "u-" + (1 + random.nextInt(spec.users()));

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** 20,000 distinct users in one minute, keyed to partitions by user id: every window's estimate is within 2 %. */
@@ -20,14 +20,8 @@ class ActiveUsersAccuracyIT {
   private static final Instant T0 = Instant.parse("2026-01-15T10:00:00Z");
   private static final int USERS = 20_000;
 
+  @AutoClose
   private PipelineFixture fixture;
-
-  @AfterEach
-  void tearDown() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void twentyThousandUsersAreEstimatedWithinTwoPercentInEveryWindowThatCoversThem() {

@@ -17,7 +17,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Every kind of bad input reaches the dead-letter topic unchanged, with its reason, and the stream goes on. */
@@ -26,16 +26,10 @@ class BadInputIT {
   private static final Instant T0 = Instant.parse("2026-01-15T10:00:00Z");
   private static final int VALID = 50;
 
+  @AutoClose
   private PipelineFixture fixture;
 
   private record Bad(String expectedCode, byte[] value) {
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (fixture != null) {
-      fixture.close();
-    }
   }
 
   @Test

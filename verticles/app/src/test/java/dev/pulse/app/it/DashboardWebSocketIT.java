@@ -1,10 +1,10 @@
 package dev.pulse.app.it;
 
+import dev.pulse.common.Blocking;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pulse.app.Blocking;
 import dev.pulse.app.PulseNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;

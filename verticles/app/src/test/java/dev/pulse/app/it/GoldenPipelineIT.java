@@ -10,20 +10,14 @@ import dev.pulse.app.it.GoldenEvents.PageViews;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** The whole pipeline on a hand-computed input: the tables must equal the worked answer exactly. */
 class GoldenPipelineIT {
 
+  @AutoClose
   private PipelineFixture fixture;
-
-  @AfterEach
-  void tearDown() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void closedWindowsHoldExactlyTheHandComputedAnswer() {

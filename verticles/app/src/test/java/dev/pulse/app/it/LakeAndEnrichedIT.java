@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** The Parquet lake and the enriched stream hold every valid event exactly once, across dates and restarts. */
@@ -30,14 +30,8 @@ class LakeAndEnrichedIT {
   /** Two minutes either side of midnight UTC, so the lake gets two event_date folders. */
   private static final Instant MIDNIGHT = Instant.parse("2026-01-16T00:00:00Z");
 
+  @AutoClose
   private PipelineFixture fixture;
-
-  @AfterEach
-  void tearDown() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void everyValidEventIsInTheLakeAndTheEnrichedStreamOnceAcrossMidnight() {

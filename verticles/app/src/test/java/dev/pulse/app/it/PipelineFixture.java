@@ -1,8 +1,8 @@
 package dev.pulse.app.it;
 
+import dev.pulse.common.Blocking;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.pulse.app.Blocking;
 import dev.pulse.app.Endpoints;
 import dev.pulse.app.PulseNode;
 import dev.pulse.common.Topics;

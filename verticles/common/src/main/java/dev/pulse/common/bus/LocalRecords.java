@@ -2,7 +2,6 @@ package dev.pulse.common.bus;
 
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
-import dev.pulse.common.model.PartitionLag;
 import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import io.vertx.core.Vertx;
@@ -12,7 +11,7 @@ import java.util.List;
 public final class LocalRecords {
 
   public static final List<Class<?>> TYPES =
-      List.of(PartitionId.class, EventBatch.class, SinkProgress.class, PartitionLag.class, SinkCheckpoint.class);
+      List.of(PartitionId.class, EventBatch.class, SinkProgress.class, SinkCheckpoint.class);
 
   /** Delivery that never leaves the node, even on a clustered event bus. */
   public static final io.vertx.core.eventbus.DeliveryOptions LOCAL =

@@ -35,9 +35,4 @@ public record KafkaOptions(
   public String bootstrap() {
     return bootstrapServers.orElse(embeddedHost + ":" + embeddedPort);
   }
-
-  public KafkaOptions withBootstrapServers(String servers) {
-    return new KafkaOptions(Optional.of(servers), embeddedHost, embeddedPort, embeddedDir, partitions,
-        replicationFactor);
-  }
 }

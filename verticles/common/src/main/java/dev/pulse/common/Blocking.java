@@ -1,4 +1,4 @@
-package dev.pulse.app;
+package dev.pulse.common;
 
 import io.vertx.core.Future;
 import java.time.Duration;
