@@ -1,10 +1,16 @@
 package dev.pulse.ingest;
 
 import dev.pulse.common.model.ClickEvent;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
+import java.util.Map;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -34,7 +40,9 @@ public final class EventParser {
   /** Machine-readable reason codes, sent in the {@code pulse.dlq.reason.code} header. */
   public enum Reason {
     TOMBSTONE, TOO_LARGE, INVALID_UTF8, MALFORMED_JSON, NOT_AN_OBJECT, MISSING_FIELD, WRONG_TYPE, EMPTY_FIELD,
-    FIELD_TOO_LONG, BAD_TIMESTAMP, TIMESTAMP_OUT_OF_RANGE
+    FIELD_TOO_LONG, BAD_TIMESTAMP, TIMESTAMP_OUT_OF_RANGE, DUPLICATE_KEY, INVALID_CHARACTER, UNPAIRED_SURROGATE,
+    /** Parsing or checking the record threw: a defect in Pulse, never a reason to lose the record's neighbours. */
+    PROCESSING_ERROR
   }
 
   public sealed interface Result permits Valid, Invalid {
@@ -64,6 +72,14 @@ public final class EventParser {
       .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
       .optionalEnd()
       .toFormatter();
+
+  /**
+   * Strict about duplicate keys: with two {@code user_id}s, readers disagree on which one counts (most keep the
+   * last, some the first), so such a record is ambiguous and goes to the dead-letter topic.
+   */
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
 
   private final int maxEventBytes;
   private final Duration maxFutureSkew;
@@ -98,13 +114,28 @@ public final class EventParser {
       return invalid(Reason.INVALID_UTF8, "record value is not valid UTF-8");
     }
     Object parsed;
-    try {
-      parsed = Json.decodeValue(text);
+    try (JsonParser jsonParser = JSON.createParser(text)) {
+      parsed = JacksonCodec.fromParser(jsonParser, Object.class);
     } catch (DecodeException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof JsonParseException jpe && jpe.getMessage() != null
+          && jpe.getMessage().startsWith("Duplicate field")) {
+        return invalid(Reason.DUPLICATE_KEY, "the JSON object has a key twice: " + firstLine(jpe.getOriginalMessage()));
+      }
+      return invalid(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getMessage()));
+    } catch (IOException e) {
       return invalid(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getMessage()));
     }
     if (!(parsed instanceof JsonObject json)) {
       return invalid(Reason.NOT_AN_OBJECT, "JSON value is " + kind(parsed) + ", not an object");
+    }
+    // Only a JSON backslash-u escape can produce a lone surrogate (raw bytes of one are invalid UTF-8, rejected above).
+    if (text.indexOf("\\u") >= 0) {
+      String where = unpairedSurrogate(json, "");
+      if (where != null) {
+        return invalid(Reason.UNPAIRED_SURROGATE, where + " holds an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF "
+            + "escape without its pair): no UTF-8 writer can store it, and replacing it would make distinct values equal");
+      }
     }
 
     Object rawId = json.getValue("event_id");
@@ -114,6 +145,9 @@ public final class EventParser {
     } else if (rawId instanceof String s && !s.isBlank()) {
       if (s.length() > MAX_ID_CHARS) {
         return invalid(Reason.FIELD_TOO_LONG, "event_id is longer than " + MAX_ID_CHARS + " characters");
+      }
+      if (s.indexOf('\u0000') >= 0) {
+        return invalid(Reason.INVALID_CHARACTER, "event_id contains U+0000 (NUL), which PostgreSQL text cannot store");
       }
       eventId = s;
     } else {
@@ -143,6 +177,10 @@ public final class EventParser {
       if (parsedTime == null) {
         return invalid(Reason.BAD_TIMESTAMP, "timestamp '" + abbreviate(s) + "' is not an ISO-8601 date-time");
       }
+      // Compared as instants first: far-off years parse but overflow epoch milliseconds.
+      if (parsedTime.isBefore(minEventTime) || parsedTime.isAfter(clock.instant().plus(maxFutureSkew))) {
+        return outOfRange(parsedTime.toString(), parsedTime.isBefore(minEventTime), false);
+      }
       eventTime = parsedTime.toEpochMilli();
     } else if (ts instanceof Integer || ts instanceof Long) {
       eventTime = ((Number) ts).longValue();
@@ -151,15 +189,9 @@ public final class EventParser {
     } else {
       return invalid(Reason.WRONG_TYPE, "timestamp must be a string or a number, found " + kind(ts));
     }
-    Instant latest = clock.instant().plus(maxFutureSkew);
-    if (eventTime < minEventTime.toEpochMilli()) {
-      return invalid(Reason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + describe(eventTime) + " is before "
-          + "ingest.min.event.time (" + minEventTime + ")" + (ts instanceof Number
-          ? "; Pulse expects epoch milliseconds, not seconds" : ""));
-    }
-    if (eventTime > latest.toEpochMilli()) {
-      return invalid(Reason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + describe(eventTime)
-          + " is further in the future than ingest.max.future.skew (" + maxFutureSkew + ")");
+    if (eventTime < minEventTime.toEpochMilli()
+        || eventTime > clock.instant().plus(maxFutureSkew).toEpochMilli()) {
+      return outOfRange(describe(eventTime), eventTime < minEventTime.toEpochMilli(), ts instanceof Number);
     }
     return new Valid(new ClickEvent(offset, eventId, json.getString("user_id"), json.getString("page_url"),
         json.getString("event_type"), eventTime, ingestTimeMillis, false, json));
@@ -180,7 +212,54 @@ public final class EventParser {
     if (s.length() > maxChars) {
       return invalid(Reason.FIELD_TOO_LONG, field + " is longer than " + maxChars + " characters");
     }
+    if (s.indexOf('\u0000') >= 0) {
+      // Every sink must agree on what an event is: the lake and Kafka could keep NUL, PostgreSQL text cannot.
+      return invalid(Reason.INVALID_CHARACTER, field + " contains U+0000 (NUL), which PostgreSQL text cannot store");
+    }
     return null;
+  }
+
+  /** The path of the first string (key or value) holding an unpaired surrogate, or null. */
+  private static String unpairedSurrogate(Object value, String path) {
+    if (value instanceof String s) {
+      return hasUnpairedSurrogate(s) ? (path.isEmpty() ? "the value" : path) : null;
+    }
+    if (value instanceof JsonObject o) {
+      for (Map.Entry<String, Object> e : o) {
+        String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+        if (hasUnpairedSurrogate(e.getKey())) {
+          return "a key in " + (path.isEmpty() ? "the object" : path);
+        }
+        String found = unpairedSurrogate(e.getValue(), child);
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (value instanceof JsonArray a) {
+      for (int i = 0; i < a.size(); i++) {
+        String found = unpairedSurrogate(a.getValue(i), path + "[" + i + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
+  }
+
+  static boolean hasUnpairedSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else {
+          return true;
+        }
+      } else if (Character.isLowSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static Instant parseTime(String s) {
@@ -195,6 +274,15 @@ public final class EventParser {
     } catch (DateTimeException e) {
       return null;
     }
+  }
+
+  private Invalid outOfRange(String time, boolean tooEarly, boolean number) {
+    if (tooEarly) {
+      return invalid(Reason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + time + " is before ingest.min.event.time ("
+          + minEventTime + ")" + (number ? "; Pulse expects epoch milliseconds, not seconds" : ""));
+    }
+    return invalid(Reason.TIMESTAMP_OUT_OF_RANGE, "timestamp " + time + " is further ahead of this node's clock than "
+        + "ingest.max.future.skew (" + maxFutureSkew + ")");
   }
 
   private static Invalid invalid(Reason reason, String detail) {

@@ -84,6 +84,7 @@ public final class IngestVerticle extends VerticleBase {
   private final PipelineMetrics metrics;
   private long lastLogAt;
   private long lastLogRead;
+  private final DeadLetterLog deadLetterLog = new DeadLetterLog();
 
   private EventParser parser;
   private KafkaConsumer<byte[], byte[]> consumer;
@@ -259,7 +260,13 @@ public final class IngestVerticle extends VerticleBase {
         inflight(st, -1);
         return Future.succeededFuture();
       }
-      return prepare(st, records).transform(prepared -> {
+      Future<EventBatch> batch;
+      try {
+        batch = prepare(st, records);
+      } catch (RuntimeException e) {
+        batch = Future.failedFuture(e); // a defect outside any one record: retried from the durable state
+      }
+      return batch.transform(prepared -> {
         if (prepared.failed()) {
           inflight(st, -1);
           rewind(st, gen, prepared.cause());
@@ -305,9 +312,16 @@ public final class IngestVerticle extends VerticleBase {
     List<DeadLetter> forEnricher = new ArrayList<>();
     String idPrefix = st.id + "-";
     for (ConsumerRecord<byte[], byte[]> rec : records) {
-      Result result = parser.parse(rec.value(), rec.offset(), idPrefix, now);
+      Result result;
+      try {
+        result = parser.parse(rec.value(), rec.offset(), idPrefix, now);
+      } catch (RuntimeException e) {
+        // A record that makes the parser throw is a defect in Pulse; it costs that record, never its neighbours.
+        LOG.error("{}: parsing the record at offset {} threw; dead-lettering it", st.id, rec.offset(), e);
+        result = new Invalid(EventParser.Reason.PROCESSING_ERROR, "parsing the record failed: " + e);
+      }
       if (result instanceof Valid v) {
-        boolean late = st.tracker.observe(v.event().eventTimeMillis());
+        boolean late = st.tracker.observe(v.event().eventTimeMillis(), now);
         valid.add(v.event().withLate(late));
         if (late) {
           metrics.lateEvents(1);
@@ -315,6 +329,7 @@ public final class IngestVerticle extends VerticleBase {
       } else {
         Invalid invalid = (Invalid) result;
         metrics.deadLettered(invalid.code());
+        deadLetterLog.record(invalid.code(), invalid.detail());
         DeadLetter letter = deadLetter(rec, invalid);
         if (enricherWritesDeadLetters) {
           forEnricher.add(letter);
@@ -568,6 +583,8 @@ public final class IngestVerticle extends VerticleBase {
     }
     lastLogAt = now;
     lastLogRead = read;
+    deadLetterLog.drain().ifPresent(summary -> LOG.warn("dead-lettered {}; each record is in {} with its reason in "
+        + "the {} header", summary, topics.deadLetter(), DeadLetter.HEADER_REASON));
   }
 
   private Future<Void> commitDurable() {

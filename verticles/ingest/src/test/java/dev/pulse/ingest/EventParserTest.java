@@ -106,4 +106,74 @@ class EventParserTest {
     assertEquals(Reason.INVALID_UTF8,
         assertInstanceOf(Invalid.class, parser.parse(badUtf8, 1, "id", 0)).reason());
   }
+
+  @Test
+  void yearsBeyondEpochMillisecondsAreOutOfRangeNotAnException() {
+    // parses as an instant, but its epoch milliseconds do not fit a long
+    Invalid far = invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\","
+        + "\"timestamp\":\"+292278995-01-01T00:00:00Z\"}", Reason.TIMESTAMP_OUT_OF_RANGE);
+    assertTrue(far.detail().contains("ingest.max.future.skew"), far.detail());
+    Invalid early = invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\","
+        + "\"timestamp\":\"-292278995-01-01T00:00:00Z\"}", Reason.TIMESTAMP_OUT_OF_RANGE);
+    assertTrue(early.detail().contains("ingest.min.event.time"), early.detail());
+    invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":" + Long.MAX_VALUE + "}",
+        Reason.TIMESTAMP_OUT_OF_RANGE);
+    invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":" + Long.MIN_VALUE + "}",
+        Reason.TIMESTAMP_OUT_OF_RANGE);
+    invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":99999999999999999999999}",
+        Reason.BAD_TIMESTAMP);
+  }
+
+  @Test
+  void nulInAFieldPostgresqlStoresIsRejectedSoEverySinkAgrees() {
+    Invalid url = invalid("{\"user_id\":\"u\",\"page_url\":\"/a\\u0000b\",\"event_type\":\"page_view\","
+        + "\"timestamp\":1764324000000}", Reason.INVALID_CHARACTER);
+    assertTrue(url.detail().startsWith("page_url contains U+0000"), url.detail());
+    invalid("{\"user_id\":\"u\\u0000\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000}",
+        Reason.INVALID_CHARACTER);
+    invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"page\\u0000view\",\"timestamp\":1764324000000}",
+        Reason.INVALID_CHARACTER);
+    invalid("{\"event_id\":\"e\\u0000\",\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\","
+        + "\"timestamp\":1764324000000}", Reason.INVALID_CHARACTER);
+    // a pass-through field goes only to the enriched stream, where JSON escapes it
+    assertEquals("a\u0000b", valid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\","
+        + "\"timestamp\":1764324000000,\"note\":\"a\\u0000b\"}").fields().getString("note"));
+  }
+
+  @Test
+  void unpairedSurrogatesAnywhereAreRejectedAndPairedOnesKept() {
+    Invalid user = invalid("{\"user_id\":\"u\\ud800\",\"page_url\":\"/\",\"event_type\":\"click\","
+        + "\"timestamp\":1764324000000}", Reason.UNPAIRED_SURROGATE);
+    assertTrue(user.detail().startsWith("user_id holds"), user.detail());
+    invalid("{\"user_id\":\"u\\udc00x\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000}",
+        Reason.UNPAIRED_SURROGATE);
+    Invalid nested = invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,"
+        + "\"ctx\":{\"tags\":[\"ok\",\"\\ud83d\"]}}", Reason.UNPAIRED_SURROGATE);
+    assertTrue(nested.detail().startsWith("ctx.tags[1] holds"), nested.detail());
+    invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,"
+        + "\"k\\ud800\":1}", Reason.UNPAIRED_SURROGATE);
+    assertEquals("u-\uD83D\uDE00", valid("{\"user_id\":\"u-\\ud83d\\ude00\",\"page_url\":\"/\","
+        + "\"event_type\":\"click\",\"timestamp\":1764324000000}").userId());
+  }
+
+  @Test
+  void aKeyGivenTwiceIsAmbiguousAndRejected() {
+    Invalid dup = invalid("{\"user_id\":\"a\",\"user_id\":\"b\",\"page_url\":\"/\",\"event_type\":\"click\","
+        + "\"timestamp\":1764324000000}", Reason.DUPLICATE_KEY);
+    assertTrue(dup.detail().contains("user_id"), dup.detail());
+    invalid("{\"user_id\":\"a\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,"
+        + "\"x\":{\"y\":1,\"y\":2}}", Reason.DUPLICATE_KEY);
+  }
+
+  @Test
+  void trailingGarbageAndDeepNestingAreMalformed() {
+    invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000} x",
+        Reason.MALFORMED_JSON);
+    String deep = "{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,\"d\":"
+        + "[".repeat(5_000) + "]".repeat(5_000) + "}";
+    EventParser roomy = new EventParser(64 * 1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+    Invalid i = assertInstanceOf(Invalid.class, roomy.parse(deep.getBytes(StandardCharsets.UTF_8), 1, "id", 0));
+    assertEquals(Reason.MALFORMED_JSON, i.reason(), i.detail());
+  }
 }

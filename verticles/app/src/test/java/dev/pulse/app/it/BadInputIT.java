@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class BadInputIT {
 
   private static final Instant T0 = Instant.parse("2026-01-15T10:00:00Z");
-  private static final int VALID = 50;
+  private static final int VALID = 70;
 
   @AutoClose
   private PipelineFixture fixture;
@@ -46,7 +46,7 @@ class BadInputIT {
   }
 
   private void badInputIsDeadLetteredAndTheStreamGoesOn(Map<String, String> settings) {
-    // Given ten bad records of different kinds between fifty valid page views
+    // Given fourteen bad records of different kinds between seventy valid page views
     fixture = new PipelineFixture(settings);
     fixture.createTopics();
     List<Bad> bad = List.of(
@@ -61,7 +61,15 @@ class BadInputIT {
         new Bad("invalid_utf8", new byte[] {'{', '"', 'u', 's', 'e', 'r', '_', 'i', 'd', '"', ':', '"', (byte) 0xFF,
             '"', '}'}),
         new Bad("wrong_type", utf8("{\"user_id\":42,\"page_url\":\"/a\",\"event_type\":\"page_view\",\"timestamp\":\""
-            + T0 + "\"}")));
+            + T0 + "\"}")),
+        // parses, but overflows epoch milliseconds: once lost its whole poll batch
+        new Bad("timestamp_out_of_range", event("u-1", "/a", "+292278995-01-01T00:00:00Z")),
+        // PostgreSQL text cannot hold NUL: once wedged the partition's checkpoints forever
+        new Bad("invalid_character", event("u-1", "/a\\u0000b", "2026-01-15T10:00:01Z")),
+        // would have been written as '?', making distinct user ids equal
+        new Bad("unpaired_surrogate", event("u-\\ud800", "/a", "2026-01-15T10:00:01Z")),
+        new Bad("duplicate_key", utf8("{\"user_id\":\"u-1\",\"user_id\":\"u-2\",\"page_url\":\"/a\","
+            + "\"event_type\":\"page_view\",\"timestamp\":\"" + T0 + "\"}")));
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     for (int i = 0; i < VALID; i++) {
       String ts = T0.plusMillis(100L * i).toString();
@@ -80,6 +88,9 @@ class BadInputIT {
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(VALID + bad.size(),
         fixture.queryLong("SELECT next_offset FROM pulse_partition_progress WHERE kafka_partition = 0")));
     assertEquals(VALID, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"));
+    if (!settings.containsKey("roles")) {
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertEquals(VALID, lakeRows()));
+    }
 
     // ... and every bad record is in the dead-letter topic, byte for byte, with its reason
     List<ConsumerRecord<byte[], byte[]>> dead = fixture.readAll(fixture.topics.deadLetter(), bad.size());
@@ -96,6 +107,39 @@ class BadInputIT {
     // Count in, count out: valid + dead-lettered = produced
     assertEquals(records.size(), VALID + dead.size());
     fixture.assertNoBlockedEventLoop();
+  }
+
+  @Test
+  void anEventStampedHoursAheadIsDeadLetteredAndOneMinutesAheadCannotMakeOthersLate() {
+    // Given a partition receiving on-time page views, one stamped six hours ahead of the clock, and one two
+    // minutes ahead (within ingest.max.future.skew)
+    fixture = new PipelineFixture(Map.of());
+    fixture.createTopics();
+    Instant now = Instant.now();
+    fixture.send(0, "u-a", event("u-a", "/now", now.minusSeconds(5).toString()));
+    fixture.send(0, "u-future", event("u-future", "/future", now.plus(Duration.ofHours(6)).toString()));
+    fixture.send(0, "u-soon", event("u-soon", "/soon", now.plus(Duration.ofMinutes(2)).toString()));
+    for (int i = 0; i < 20; i++) {
+      fixture.send(0, "u-" + i, event("u-" + i, "/now", now.minusSeconds(3).toString()));
+    }
+
+    // When a node reads them
+    fixture.startNode();
+
+    // Then the far one is dead-lettered, the near one counted, and none of the on-time ones is late
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(23,
+        fixture.queryLong("SELECT next_offset FROM pulse_partition_progress WHERE kafka_partition = 0")));
+    assertEquals(21, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts WHERE page_url = '/now'"));
+    assertEquals(1, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts WHERE page_url = '/soon'"));
+    assertEquals(0, fixture.queryLong("SELECT late_events FROM pulse_partition_progress WHERE kafka_partition = 0"));
+    List<ConsumerRecord<byte[], byte[]>> dead = fixture.readAll(fixture.topics.deadLetter(), 1);
+    assertEquals(List.of("u-future"), dead.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList());
+    assertEquals("timestamp_out_of_range", header(dead.get(0), DeadLetter.HEADER_REASON_CODE));
+  }
+
+  private long lakeRows() {
+    List<Map<String, Object>> rows = fixture.duckdb("SELECT count(*) AS n FROM LAKE");
+    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

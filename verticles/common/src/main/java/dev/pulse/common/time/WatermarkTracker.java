@@ -2,7 +2,9 @@ package dev.pulse.common.time;
 
 /**
  * The event-time watermark of one Kafka partition: the largest event time seen minus the allowed lateness,
- * never moving back. An event older than the watermark when it arrives is late.
+ * never moving back. An event older than the watermark when it arrives is late. An event stamped ahead of
+ * the node's clock moves the watermark only up to that clock: one record from a client whose clock runs hours
+ * ahead must not make every on-time event after it late (it is still counted, in its own future window).
  *
  * <p>Ingest keeps one per partition and marks every event with the verdict, so the aggregator, the lake and
  * the enriched stream all agree on which events were late. The state is two numbers, checkpointed by every
@@ -32,18 +34,28 @@ public final class WatermarkTracker {
   }
 
   /**
-   * Takes one event into account.
+   * Takes one event into account, with no clock to bound the watermark (replays of a fixed input, tests).
    *
    * @return whether it is late (older than the watermark before it arrived)
    */
   public boolean observe(long eventTime) {
+    return observe(eventTime, Long.MAX_VALUE);
+  }
+
+  /**
+   * Takes one event into account.
+   *
+   * @param now the node's clock: the watermark never passes {@code now - allowed lateness}
+   * @return whether it is late (older than the watermark before it arrived)
+   */
+  public boolean observe(long eventTime, long now) {
     if (watermark != NONE && eventTime < watermark) {
       return true;
     }
     if (eventTime > maxEventTime) {
       maxEventTime = eventTime;
     }
-    long candidate = eventTime - allowedLatenessMs;
+    long candidate = Math.min(eventTime, now) - allowedLatenessMs;
     if (candidate > watermark) {
       watermark = candidate;
     }

@@ -47,4 +47,16 @@ class WatermarkTrackerTest {
     assertEquals(tracker.observe(T0 + 59 * SECOND), restored.observe(T0 + 59 * SECOND));
     assertEquals(tracker.observe(T0 + 61 * SECOND), restored.observe(T0 + 61 * SECOND));
   }
+
+  @Test
+  void anEventAheadOfTheClockMovesTheWatermarkOnlyUpToTheClock() {
+    long now = T0 + 600 * SECOND;
+    assertFalse(tracker.observe(now - 5 * SECOND, now));
+    // one client's clock runs six hours ahead
+    assertFalse(tracker.observe(now + 6 * 3600 * SECOND, now));
+    assertEquals(now - 30 * SECOND, tracker.watermark(), "capped at the clock minus the lateness");
+    assertEquals(now + 6 * 3600 * SECOND, tracker.maxEventTime());
+    assertFalse(tracker.observe(now - 2 * SECOND, now + SECOND), "the on-time events after it stay on time");
+    assertTrue(tracker.observe(now - 40 * SECOND, now + SECOND), "a really late one is still late");
+  }
 }
