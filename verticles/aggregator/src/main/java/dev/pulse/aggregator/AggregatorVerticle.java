@@ -6,6 +6,7 @@ import dev.pulse.common.Sink;
 import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
+import dev.pulse.common.metrics.Problems;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -40,6 +41,7 @@ public final class AggregatorVerticle extends VerticleBase {
 
   /** Failure code of a request about a partition this node does not (or no longer) own. */
   public static final int NOT_OWNER = 409;
+  private static final String COMPONENT = Sink.AGGREGATOR.id();
 
   private final AggregatorOptions options;
   private final WindowStore store;
@@ -84,7 +86,8 @@ public final class AggregatorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    endpoints = SinkEndpoints.register(vertx, Sink.AGGREGATOR, this::onOpen, this::onBatch, this::onClose);
+    endpoints = SinkEndpoints.register(vertx, Sink.AGGREGATOR, this::onOpen, this::onBatch, this::onReset,
+        this::onClose);
     return store.createSchema()
         .compose(v -> endpoints.ready())
         .onSuccess(v -> timerId = vertx.setPeriodic(options.flushInterval().toMillis(), id -> tick()));
@@ -108,9 +111,12 @@ public final class AggregatorVerticle extends VerticleBase {
     store.claim(partition, owner).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("cannot claim {}: {}", partition, ar.cause().toString());
+        problems().report(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition,
+            "cannot claim the partition in PostgreSQL: " + ar.cause().getMessage());
         message.fail(503, "cannot claim " + partition + ": " + ar.cause().getMessage());
         return;
       }
+      problems().clear(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition);
       WindowStore.Claim c = ar.result();
       PartitionWindows windows = PartitionWindows.restore(options.hllLgK(), c.nextOffset(), c.watermark(),
           c.maxEventTime(), c.lateEvents(), c.openPageCounts(), c.openPanes());
@@ -155,7 +161,30 @@ public final class AggregatorVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * The input partition was recreated: its stored progress starts again at offset 0. The open windows, the
+   * watermark and the results stay; ingest opens the partition again right after, with nothing in flight.
+   */
+  private void onReset(Message<PartitionId> message) {
+    PartitionId partition = message.body();
+    Slot slot = slots.remove(partition);
+    if (slot == null) {
+      message.fail(NOT_OWNER, "partition " + partition + " is not open on this node");
+      return;
+    }
+    slot.heldReplies.forEach(m -> m.fail(NOT_OWNER, partition + " was reset"));
+    store.resetOffset(partition, slot.epoch).onComplete(ar -> {
+      if (ar.succeeded()) {
+        LOG.warn("{}: progress reset to offset 0 (the input topic was recreated); stored windows are kept", partition);
+        message.reply(new SinkCheckpoint(0, slot.windows.watermark(), slot.windows.maxEventTime()));
+      } else {
+        message.fail(503, "cannot reset " + partition + ": " + ar.cause().getMessage());
+      }
+    });
+  }
+
   private void onClose(Message<PartitionId> message) {
+    problems().clearPartition(COMPONENT, message.body());
     Slot slot = slots.get(message.body());
     if (slot == null) {
       message.reply(null);
@@ -174,6 +203,10 @@ public final class AggregatorVerticle extends VerticleBase {
       }
       slot.heldReplies.forEach(m -> m.fail(NOT_OWNER, slot.partition + " was released"));
     });
+  }
+
+  private Problems problems() {
+    return metrics.problems();
   }
 
   private void tick() {
@@ -227,6 +260,7 @@ public final class AggregatorVerticle extends VerticleBase {
         slot.windows.evictFinal(cp);
         if (slot.consecutiveFailures > 0) {
           LOG.info("checkpoints of {} succeed again", slot.partition);
+          problems().clear(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, slot.partition);
         }
         slot.consecutiveFailures = 0;
         slot.heldReplies.forEach(m -> m.reply(null));
@@ -251,6 +285,9 @@ public final class AggregatorVerticle extends VerticleBase {
       slot.retryAt = clock.millis() + backoff;
       LOG.warn("checkpoint of {} failed ({} in a row), retrying in {} ms: {}", slot.partition,
           slot.consecutiveFailures, backoff, ar.cause().toString());
+      problems().report(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, slot.partition, "checkpoint to PostgreSQL failed ("
+          + slot.consecutiveFailures + " in a row, retrying; the partition's batches wait meanwhile): "
+          + ar.cause().getMessage());
       return Future.<Void>failedFuture(ar.cause());
     });
     slot.currentFlush = f;

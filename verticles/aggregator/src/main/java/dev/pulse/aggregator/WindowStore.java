@@ -160,6 +160,18 @@ public final class WindowStore {
   }
 
   /**
+   * Starts the partition's progress again at offset 0 (its input topic was recreated), keeping its watermark,
+   * late count and results, if {@code epoch} still owns it.
+   */
+  public Future<Void> resetOffset(PartitionId partition, long epoch) {
+    return pool.preparedQuery("UPDATE " + progress + " SET next_offset = 0, updated_at = now()"
+            + " WHERE topic = $1 AND kafka_partition = $2 AND owner_epoch = $3")
+        .execute(Tuple.of(topic, partition.partition(), epoch))
+        .compose(rs -> rs.rowCount() == 1 ? Future.<Void>succeededFuture()
+            : Future.failedFuture(new FencedException(partition, epoch)));
+  }
+
+  /**
    * Writes a checkpoint in one transaction: progress first (failing with {@link FencedException} if another
    * owner claimed the partition), then page counts, pane sketches and the active-user windows they change.
    *

@@ -28,6 +28,15 @@ public final class Addresses {
     return "pulse.sink." + sink.id() + ".batch";
   }
 
+  /**
+   * Node-local request: the input partition was recreated (its log ends before the sink's checkpoint); start the
+   * sink's progress for it again at offset 0, keeping what it has stored, and reply with the new
+   * {@code SinkCheckpoint}. Sent only to a sink that has the partition open.
+   */
+  public static String sinkReset(Sink sink) {
+    return "pulse.sink." + sink.id() + ".reset";
+  }
+
   /** Node-local request: make the partition durable and give it up; reply with the final {@code SinkCheckpoint}. */
   public static String sinkClose(Sink sink) {
     return "pulse.sink." + sink.id() + ".close";

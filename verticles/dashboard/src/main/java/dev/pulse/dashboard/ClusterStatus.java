@@ -73,6 +73,25 @@ public final class ClusterStatus {
         .put("deadLettered", dead).put("validEvents", valid).put("deadLetteredByReason", byReason);
   }
 
+  /**
+   * The problems every node that is up reported in its last heartbeat (see {@code Problems}), each with the
+   * node's name: what keeps the pipeline from progressing anywhere in the cluster.
+   */
+  public JsonArray problems(long now) {
+    JsonArray out = new JsonArray();
+    for (Beat b : nodes.values()) {
+      if (now - b.receivedAt() > NODE_TIMEOUT_MS) {
+        continue;
+      }
+      JsonArray reported = b.status().getJsonObject("counters", new JsonObject()).getJsonArray("problems",
+          new JsonArray());
+      for (int i = 0; i < reported.size(); i++) {
+        out.add(new JsonObject().put("node", b.status().getString("node")).mergeIn(reported.getJsonObject(i)));
+      }
+    }
+    return out;
+  }
+
   public boolean isUp(String node, long now) {
     Beat b = nodes.get(node);
     return b != null && now - b.receivedAt() <= NODE_TIMEOUT_MS;

@@ -355,6 +355,11 @@ public final class DashboardVerticle extends VerticleBase {
         : Status.KO(new JsonObject().put("error", ar.cause().getMessage())))));
     checks.register("postgresql", 5_000, p -> pool.query("SELECT 1").execute().onComplete(ar -> p.complete(
         ar.succeeded() ? Status.OK() : Status.KO(new JsonObject().put("error", ar.cause().getMessage())))));
+    // Anything that keeps a partition, a sink or a dependency from progressing, on any node: 503 with the reasons.
+    checks.register("pipeline", 5_000, p -> {
+      JsonArray problems = cluster.problems(clock.millis());
+      p.complete(new Status().setOk(problems.isEmpty()).setData(new JsonObject().put("problems", problems)));
+    });
     checks.register("cluster", 5_000, p -> {
       boolean self = cluster.isUp(nodeName, clock.millis());
       JsonObject data = cluster.toJson(clock.millis());

@@ -6,6 +6,7 @@ import dev.pulse.common.Topics;
 import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
+import dev.pulse.common.metrics.Problems;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.SinkCheckpoint;
@@ -31,6 +32,7 @@ public final class EnricherVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(EnricherVerticle.class);
   public static final int NOT_OWNER = 409;
   public static final int WRITE_FAILED = 503;
+  private static final String COMPONENT = Sink.ENRICHER.id();
 
   private final EnricherOptions options;
   private final String bootstrapServers;
@@ -52,7 +54,8 @@ public final class EnricherVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    endpoints = SinkEndpoints.register(vertx, Sink.ENRICHER, this::onOpen, this::onBatch, this::onClose);
+    endpoints = SinkEndpoints.register(vertx, Sink.ENRICHER, this::onOpen, this::onBatch, this::onReset,
+        this::onClose);
     return vertx.executeBlocking(() -> Admin.create(Map.of("bootstrap.servers", bootstrapServers,
             "client.id", options.groupId() + "-admin")))
         .onSuccess(a -> admin = a)
@@ -80,11 +83,14 @@ public final class EnricherVerticle extends VerticleBase {
     before.compose(v -> writer.open()).onComplete(ar -> {
       if (ar.succeeded()) {
         writers.put(partition, writer);
+        problems().clear(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition);
         LOG.info("enricher: {} resumes at offset {} (transactional id {})", partition, ar.result().nextOffset(),
             writer.transactionalId());
         message.reply(ar.result());
       } else {
         LOG.warn("enricher: cannot open {}: {}", partition, ar.cause().toString());
+        problems().report(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition, "cannot open the partition's "
+            + "transactional producer: " + ar.cause().getMessage());
         writer.close();
         message.fail(WRITE_FAILED, "cannot open " + partition + " for the enriched stream: " + ar.cause().getMessage());
       }
@@ -100,6 +106,7 @@ public final class EnricherVerticle extends VerticleBase {
     }
     writer.submit(batch).onComplete(ar -> {
       if (ar.succeeded()) {
+        problems().clear(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, batch.partition());
         vertx.eventBus().publish(Addresses.SINK_PROGRESS, new SinkProgress(Sink.ENRICHER.id(), batch.partition(),
             batch.nextOffset()), LocalRecords.LOCAL);
         message.reply(null);
@@ -111,11 +118,37 @@ public final class EnricherVerticle extends VerticleBase {
       }
       boolean fenced = ar.cause() instanceof TransactionalPartitionWriter.FencedException;
       LOG.warn("enricher: transaction for {} failed: {}", batch.partition(), ar.cause().toString());
+      if (!fenced) {
+        problems().report(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, batch.partition(), "Kafka transaction to "
+            + topics.enriched() + " failed: " + ar.cause().getMessage());
+      }
       message.fail(fenced ? NOT_OWNER : WRITE_FAILED, ar.cause().getMessage());
     });
   }
 
+  /** The input partition was recreated: the enricher's committed offset starts again at 0. */
+  private void onReset(Message<PartitionId> message) {
+    TransactionalPartitionWriter writer = writers.get(message.body());
+    if (writer == null) {
+      message.fail(NOT_OWNER, "partition " + message.body() + " is not open in the enricher");
+      return;
+    }
+    writer.resetOffset().onComplete(ar -> {
+      if (ar.succeeded()) {
+        LOG.warn("enricher: {} starts again at offset 0 (the input topic was recreated)", message.body());
+        message.reply(ar.result());
+      } else {
+        message.fail(WRITE_FAILED, "cannot reset " + message.body() + ": " + ar.cause().getMessage());
+      }
+    });
+  }
+
+  private Problems problems() {
+    return metrics.problems();
+  }
+
   private void onClose(Message<PartitionId> message) {
+    problems().clearPartition(COMPONENT, message.body());
     TransactionalPartitionWriter writer = writers.remove(message.body());
     if (writer == null) {
       message.reply(null);

@@ -146,6 +146,31 @@ final class TransactionalPartitionWriter {
     return done.future();
   }
 
+  /**
+   * Starts the partition's committed progress again at offset 0, keeping the event-time state: the input
+   * topic was recreated. Nothing is queued (ingest resets before it hands records over).
+   */
+  Future<SinkCheckpoint> resetOffset() {
+    return onThread(() -> {
+      if (broken || producer == null) {
+        throw new KafkaException("the producer of " + partition + " is not usable; the partition must be reopened");
+      }
+      long before = nextOffset;
+      nextOffset = 0;
+      try {
+        producer.beginTransaction();
+        producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(0, metadata())),
+            new ConsumerGroupMetadata(options.groupId()));
+        producer.commitTransaction();
+      } catch (KafkaException e) {
+        nextOffset = before;
+        broken = true;
+        throw e;
+      }
+      return new SinkCheckpoint(nextOffset, watermark, maxEventTime);
+    });
+  }
+
   /** Commits what is queued, then closes the producer. */
   Future<SinkCheckpoint> close() {
     Future<SinkCheckpoint> f = onThread(() -> {

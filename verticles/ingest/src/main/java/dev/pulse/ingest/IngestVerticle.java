@@ -10,6 +10,7 @@ import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.config.WatermarkOptions;
 import dev.pulse.common.metrics.PipelineMetrics;
+import dev.pulse.common.metrics.Problems;
 import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import dev.pulse.common.time.WatermarkTracker;
@@ -23,6 +24,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
@@ -32,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -60,9 +64,16 @@ import org.slf4j.LoggerFactory;
  *       enricher in the same Kafka transaction as the enriched records and offsets (exactly once) when it runs on
  *       the node, else by ingest before the batch that covers their offsets is handed over (at least once).</li>
  *   <li>A partition whose sinks have too many batches in hand is paused (the consumer stays in its group);
- *       a failed hand-over rewinds the partition to its durable state and starts again.</li>
+ *       one paused longer than {@code ingest.stall.timeout} is reported stalled.</li>
+ *   <li>A sink that fails to write a partition is suspended for it: the other sinks go on, and after a backoff
+ *       the partition is rewound to the suspended sink's durable state (the others skip what they have). Any
+ *       other failed hand-over rewinds the partition at once, backing off when it keeps failing.</li>
+ *   <li>A sink whose checkpoint lies beyond the end of the log (the topic was recreated or wiped) is never
+ *       allowed to skip the new records: the partition is refused, or its sinks start again at offset 0 when
+ *       the user asked for that ({@code ingest.on.input.reset=reset}).</li>
  *   <li>The Kafka commit is the smallest offset all sinks report durable: informational (lag, tools), since
- *       each sink keeps its own progress with its output.</li>
+ *       each sink keeps its own progress with its output. Lag is counted from there.</li>
+ *   <li>Whatever stops a partition from progressing is reported in {@link Problems} ({@code /health}).</li>
  * </ul>
  */
 public final class IngestVerticle extends VerticleBase {
@@ -70,6 +81,9 @@ public final class IngestVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
+  private static final String COMPONENT = "ingest";
+  /** Failure code of a sink that no longer has the partition open: the whole partition is opened again. */
+  private static final int NOT_OWNER = 409;
 
 
   private final IngestOptions options;
@@ -82,6 +96,7 @@ public final class IngestVerticle extends VerticleBase {
   /** With an enricher on the node, invalid records go to the dead-letter topic in its transactions. */
   private final boolean enricherWritesDeadLetters;
   private final PipelineMetrics metrics;
+  private final Problems problems;
   private long lastLogAt;
   private long lastLogRead;
   private final DeadLetterLog deadLetterLog = new DeadLetterLog();
@@ -94,6 +109,10 @@ public final class IngestVerticle extends VerticleBase {
   private boolean stopping;
   private final Promise<Void> pollLoopStopped = Promise.promise();
   private long timerId = -1;
+
+  /** A sink left out of a partition after a failure, until {@code retryAt}. */
+  private record Suspension(long retryAt, String reason) {
+  }
 
   /** Ingest's view of one assigned partition. All fields are touched on the verticle's event loop only. */
   private static final class PartitionState {
@@ -114,6 +133,19 @@ public final class IngestVerticle extends VerticleBase {
     int openAttempts;
     WatermarkTracker tracker;
     long lastEventAt;
+    /** Sinks that failed and no longer get this partition's batches until their retry. */
+    final Map<Sink, Suspension> suspended = new EnumMap<>(Sink.class);
+    /** Failures of each sink since it last took a batch: the backoff grows with them. */
+    final Map<Sink, Integer> sinkFailures = new EnumMap<>(Sink.class);
+    /** Batches each sink has been sent and not yet answered. */
+    final Map<Sink, Integer> outstanding = new EnumMap<>(Sink.class);
+    /** Rewinds since the last batch every sink took: the backoff grows with them. */
+    int rewinds;
+    long pausedSince = -1;
+    /** Why the partition is not processed (its input is behind a checkpoint), or null. */
+    String refused;
+    /** Between an assignment or rewind and the end of the open that follows it. */
+    boolean opening;
 
     PartitionState(PartitionId id) {
       this.id = id;
@@ -135,6 +167,7 @@ public final class IngestVerticle extends VerticleBase {
     this.clientId = "pulse-ingest-" + nodeName;
     this.enricherWritesDeadLetters = sinks.contains(Sink.ENRICHER);
     this.metrics = metrics;
+    this.problems = metrics.problems();
   }
 
   @Override
@@ -279,10 +312,13 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   private void send(PartitionState st, long gen, EventBatch batch) {
-    deliver(st, batch).onComplete(delivered -> {
+    deliver(st, gen, batch).onComplete(delivered -> {
       inflight(st, -1);
       if (delivered.failed()) {
         rewind(st, gen, delivered.cause());
+      } else if (gen == st.generation && st.suspended.isEmpty()) {
+        st.rewinds = 0;
+        problems.clear(Problems.Kind.PARTITION_REWOUND, COMPONENT, st.id);
       }
     });
   }
@@ -292,9 +328,12 @@ public final class IngestVerticle extends VerticleBase {
     st.inflight += delta;
     if (st.inflight >= options.maxInflightBatches() && !st.pausedForBackpressure) {
       st.pausedForBackpressure = true;
+      st.pausedSince = clock.millis();
       consumer.pause(st.tp);
     } else if (st.pausedForBackpressure && st.inflight < options.maxInflightBatches()) {
       st.pausedForBackpressure = false;
+      st.pausedSince = -1;
+      problems.clear(Problems.Kind.PARTITION_STALLED, COMPONENT, st.id);
       if (st.accepting) {
         consumer.resume(st.tp);
       }
@@ -349,12 +388,67 @@ public final class IngestVerticle extends VerticleBase {
     return deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(deadLettered).map(batch);
   }
 
-  private Future<Void> deliver(PartitionState st, EventBatch batch) {
-    return Future.all(sinks.stream()
-            .map(s -> vertx.eventBus().request(Addresses.sinkBatch(s), batch, SINK_DELIVERY))
-            .toList())
+  /**
+   * Hands a batch to every sink not suspended for the partition. A sink that fails it (other than by no longer
+   * having the partition open) is suspended and the batch counts as taken by the rest; any other failure fails
+   * the hand-over, and the partition is rewound.
+   */
+  private Future<Void> deliver(PartitionState st, long gen, EventBatch batch) {
+    List<Future<?>> replies = new ArrayList<>(sinks.size());
+    for (Sink sink : sinks) {
+      if (st.suspended.containsKey(sink)) {
+        continue;
+      }
+      st.outstanding.merge(sink, 1, Integer::sum);
+      replies.add(vertx.eventBus().request(Addresses.sinkBatch(sink), batch, SINK_DELIVERY).transform(ar -> {
+        st.outstanding.merge(sink, -1, Integer::sum);
+        if (ar.succeeded()) {
+          if (gen == st.generation) {
+            st.sinkFailures.remove(sink);
+          }
+          return Future.succeededFuture();
+        }
+        if (gen != st.generation || st.suspended.containsKey(sink)) {
+          return Future.succeededFuture(); // the partition was rewound, or the sink left out, meanwhile
+        }
+        if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+            && re.failureCode() == NOT_OWNER) {
+          return Future.failedFuture(ar.cause());
+        }
+        suspend(st, sink, ar.cause());
+        return Future.succeededFuture();
+      }));
+    }
+    return Future.all(replies)
         .onSuccess(v -> st.acceptedUpTo = Math.max(st.acceptedUpTo, batch.nextOffset()))
         .mapEmpty();
+  }
+
+  /**
+   * Leaves a failing sink out of the partition until a retry, so the other sinks go on. When none is left,
+   * the partition waits for the retry paused.
+   */
+  private void suspend(PartitionState st, Sink sink, Throwable cause) {
+    int failures = st.sinkFailures.merge(sink, 1, Integer::sum);
+    long backoff = backoff(failures);
+    String reason = sink.id() + " failed: " + message(cause);
+    st.suspended.put(sink, new Suspension(clock.millis() + backoff, reason));
+    problems.report(Problems.Kind.SINK_SUSPENDED, sink.id(), st.id, reason + "; the other sinks go on, " + sink.id()
+        + " is retried from its last checkpoint in " + backoff / 1000.0 + " s (attempt " + failures + ")");
+    LOG.warn("{}: {}; leaving it out for {} ms while the other sinks go on", st.id, reason, backoff);
+    if (st.suspended.size() == sinks.size()) {
+      st.accepting = false;
+      consumer.pause(st.tp);
+    }
+  }
+
+  private long backoff(int failures) {
+    return Math.min(options.maxRetryBackoff().toMillis(), 250L << Math.min(Math.max(failures - 1, 0), 16));
+  }
+
+  private static String message(Throwable cause) {
+    String m = cause.getMessage();
+    return m == null || m.isBlank() ? cause.toString() : m;
   }
 
   /** An idle partition's watermark moves on with an empty batch, in order with the records. */
@@ -414,6 +508,8 @@ public final class IngestVerticle extends VerticleBase {
       st.accepting = false;
       long gen = ++st.generation;
       st.openAttempts = 0;
+      st.refused = null;
+      st.opening = true;
       toPause.add(tp);
       st.tail = st.tail.transform(ignored -> open(st, gen));
     }
@@ -436,65 +532,126 @@ public final class IngestVerticle extends VerticleBase {
     LOG.info("revoked {}", revoked.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList());
   }
 
-  /** Asks every sink where to resume, seeks there, and starts handing records over. */
+  /**
+   * Asks every sink where to resume, checks that the log still holds those offsets, seeks to the earliest,
+   * and starts handing records over. A sink that cannot open the partition is suspended and the others go on;
+   * when none can, the whole open is retried with a backoff.
+   */
   private Future<Void> open(PartitionState st, long gen) {
     if (gen != st.generation || stopping) {
       return Future.succeededFuture();
     }
     st.openAttempts++;
-    List<Future<SinkCheckpoint>> checkpoints = sinks.stream()
-        .map(s -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(s), st.id, SINK_DELIVERY)
-            .map(Message::body))
-        .toList();
-    return Future.all(checkpoints)
-        .compose(all -> {
-          SinkCheckpoint resume = earliest(checkpoints.stream().map(Future::result).toList());
-          for (int i = 0; i < sinks.size(); i++) {
-            st.durable.put(sinks.get(i).id(), checkpoints.get(i).result().nextOffset());
+    Map<Sink, Future<SinkCheckpoint>> checkpoints = new EnumMap<>(Sink.class);
+    for (Sink sink : sinks) {
+      checkpoints.put(sink, vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, SINK_DELIVERY)
+          .map(Message::body));
+    }
+    return Future.join(new ArrayList<>(checkpoints.values()))
+        .transform(ignored -> {
+          Map<Sink, SinkCheckpoint> opened = new EnumMap<>(Sink.class);
+          st.suspended.clear();
+          checkpoints.forEach((sink, f) -> {
+            if (f.succeeded()) {
+              opened.put(sink, f.result());
+              st.durable.put(sink.id(), f.result().nextOffset());
+              problems.clear(Problems.Kind.SINK_SUSPENDED, sink.id(), st.id);
+            }
+          });
+          if (opened.isEmpty()) {
+            return Future.<Map<Sink, SinkCheckpoint>>failedFuture(checkpoints.values().iterator().next().cause());
           }
-          warnIfBeyondLogEnd(st, checkpoints);
-          return consumer.seek(st.tp, resume.nextOffset()).map(resume);
+          checkpoints.forEach((sink, f) -> {
+            if (f.failed()) {
+              suspend(st, sink, f.cause());
+            }
+          });
+          return consumer.endOffsets(st.tp).map(end -> checkInputEnd(st, opened, end));
         })
-        .compose(resume -> {
+        .compose(opened -> {
           if (gen != st.generation) {
             return Future.<Void>succeededFuture();
           }
-          long resumeAt = resume.nextOffset();
-          st.tracker = new WatermarkTracker(watermarks.allowedLateness().toMillis(), resume.watermark(),
-              resume.maxEventTime());
-          st.lastEventAt = clock.millis();
-          st.nextToHandOver = resumeAt;
-          st.acceptedUpTo = resumeAt;
-          st.accepting = true;
-          LOG.info("{}: handing records over from offset {}", st.id, resumeAt);
-          return st.pausedForBackpressure ? Future.<Void>succeededFuture() : consumer.resume(st.tp);
+          if (opened == null) {
+            st.opening = false;
+            return Future.<Void>succeededFuture(); // refused, or reset and opened again
+          }
+          SinkCheckpoint resume = earliest(List.copyOf(opened.values()));
+          return consumer.seek(st.tp, resume.nextOffset()).compose(v -> {
+            if (gen != st.generation) {
+              return Future.<Void>succeededFuture();
+            }
+            long resumeAt = resume.nextOffset();
+            st.tracker = new WatermarkTracker(watermarks.allowedLateness().toMillis(), resume.watermark(),
+                resume.maxEventTime());
+            st.lastEventAt = clock.millis();
+            st.nextToHandOver = resumeAt;
+            st.acceptedUpTo = resumeAt;
+            st.accepting = true;
+            st.opening = false;
+            problems.clear(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, st.id);
+            LOG.info("{}: handing records over from offset {}{}", st.id, resumeAt, st.suspended.isEmpty() ? ""
+                : " (without " + st.suspended.keySet().stream().map(Sink::id).toList() + " for now)");
+            return st.pausedForBackpressure ? Future.<Void>succeededFuture() : consumer.resume(st.tp);
+          });
         })
         .recover(err -> {
           if (gen != st.generation || stopping) {
             return Future.succeededFuture();
           }
-          long backoff = Math.min(10_000L, 200L << Math.min(st.openAttempts, 6));
+          long backoff = backoff(st.openAttempts);
+          problems.report(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, st.id, "no sink could open the partition ("
+              + message(err) + "); retrying in " + backoff / 1000.0 + " s");
           LOG.warn("{}: cannot open the sinks ({}), retrying in {} ms", st.id, err.toString(), backoff);
           return vertx.timer(backoff).compose(v -> open(st, gen));
         });
   }
 
   /**
-   * A sink that says it has output beyond the end of the log has seen another incarnation of this topic (it
-   * was deleted and created again, or the sink's storage belongs to another cluster): it will skip records up
-   * to its checkpoint. Say so loudly; the operator decides.
+   * A sink whose checkpoint lies beyond the end of the log has seen another incarnation of this topic (it was
+   * deleted and created again, or Kafka's data was wiped while the sink's storage survived): it would skip every
+   * new record below its checkpoint. Never skip silently: refuse the partition, or start those sinks again at
+   * offset 0 when the user asked for it.
+   *
+   * @return the checkpoints to resume from, or null when the partition is refused or being reset
    */
-  private void warnIfBeyondLogEnd(PartitionState st, List<Future<SinkCheckpoint>> checkpoints) {
-    consumer.endOffsets(st.tp).onSuccess(end -> {
-      for (int i = 0; i < sinks.size(); i++) {
-        long at = checkpoints.get(i).result().nextOffset();
-        if (at > end) {
-          LOG.warn("{}: the {} checkpoint is at offset {} but the partition ends at {}: was the topic recreated? "
-              + "That sink skips records below its checkpoint; clear its state to process them", st.id,
-              sinks.get(i).id(), at, end);
-        }
+  private Map<Sink, SinkCheckpoint> checkInputEnd(PartitionState st, Map<Sink, SinkCheckpoint> opened, long end) {
+    List<Sink> ahead = opened.entrySet().stream().filter(e -> e.getValue().nextOffset() > end).map(Map.Entry::getKey)
+        .toList();
+    if (ahead.isEmpty()) {
+      if (st.refused != null) {
+        st.refused = null;
+        problems.clear(Problems.Kind.INPUT_BEHIND_CHECKPOINT, COMPONENT, st.id);
       }
-    });
+      return opened;
+    }
+    String found = ahead.stream().map(s -> s.id() + " at offset " + opened.get(s).nextOffset())
+        .collect(java.util.stream.Collectors.joining(", "));
+    if (options.resetOnInputReset()) {
+      LOG.warn("{}: the partition ends at offset {} but the checkpoints of {} lie beyond it: the topic was recreated "
+          + "or its data wiped. As asked (ingest.on.input.reset=reset), those sinks start again at offset 0; what "
+          + "they stored stays", st.id, end, found);
+      long gen = st.generation;
+      Future.all(ahead.stream().map(s -> vertx.eventBus().request(Addresses.sinkReset(s), st.id, SINK_DELIVERY))
+              .toList())
+          .onComplete(ar -> {
+            if (gen != st.generation) {
+              return;
+            }
+            if (ar.failed()) {
+              LOG.warn("{}: resetting the sinks failed: {}", st.id, ar.cause().toString());
+            }
+            rewind(st, gen, ar.failed() ? ar.cause() : null);
+          });
+      return null;
+    }
+    st.refused = st.id + " ends at offset " + end + " but the checkpoint of " + found + ": the topic was deleted and "
+        + "created again, or Kafka's data was wiped while Pulse's state was kept. Pulse does not skip the new "
+        + "records: the partition is not processed. To process it from offset 0, keeping the results already "
+        + "stored, restart with --reset-on-new-topic (ingest.on.input.reset=reset)";
+    problems.report(Problems.Kind.INPUT_BEHIND_CHECKPOINT, COMPONENT, st.id, st.refused);
+    LOG.error("{}", st.refused);
+    return null;
   }
 
   /**
@@ -515,16 +672,30 @@ public final class IngestVerticle extends VerticleBase {
     return new SinkCheckpoint(offset, watermark, max);
   }
 
-  /** A hand-over failed: forget what is in flight, and resume from what the sinks have made durable. */
+  /**
+   * Forgets what is in flight and resumes from what the sinks have made durable: after a failed hand-over
+   * ({@code cause}, backing off when it keeps failing), or to take a suspended sink back (no cause).
+   */
   private void rewind(PartitionState st, long gen, Throwable cause) {
     if (gen != st.generation || !st.assigned || stopping) {
       return;
     }
-    LOG.warn("{}: hand-over failed ({}); rewinding to the sinks' durable state", st.id, cause.toString());
+    long delay = 0;
+    if (cause != null) {
+      st.rewinds++;
+      delay = st.rewinds == 1 ? 0 : backoff(st.rewinds - 1);
+      problems.report(Problems.Kind.PARTITION_REWOUND, COMPONENT, st.id, "hand-over failed (" + message(cause)
+          + "); reading again from the sinks' durable state" + (delay > 0 ? " in " + delay / 1000.0 + " s" : ""));
+      LOG.warn("{}: hand-over failed ({}); rewinding to the sinks' durable state{}", st.id, cause.toString(),
+          delay > 0 ? " in " + delay + " ms" : "");
+    }
     st.accepting = false;
+    st.opening = true;
     long newGen = ++st.generation;
     consumer.pause(st.tp);
-    st.tail = st.tail.transform(ignored -> open(st, newGen));
+    long wait = delay;
+    st.tail = st.tail.transform(ignored -> wait == 0 ? open(st, newGen)
+        : vertx.timer(wait).compose(v -> open(st, newGen)));
   }
 
   /** Lets the sinks write what they hold for the partition and give it up. */
@@ -547,6 +718,8 @@ public final class IngestVerticle extends VerticleBase {
           if (gen == st.generation && !st.assigned) {
             partitions.remove(st.id);
             metrics.forgetLag(st.id);
+            problems.clearPartition(COMPONENT, st.id);
+            sinks.forEach(sink -> problems.clear(Problems.Kind.SINK_SUSPENDED, sink.id(), st.id));
           }
         })
         .mapEmpty();
@@ -567,7 +740,37 @@ public final class IngestVerticle extends VerticleBase {
   private void reportProgress() {
     commitDurable();
     measureLag();
-    logThroughput(clock.millis());
+    long now = clock.millis();
+    retrySuspendedSinks(now);
+    reportStalls(now);
+    logThroughput(now);
+  }
+
+  /** A suspended sink whose backoff is over is taken back by rewinding the partition to its checkpoint. */
+  private void retrySuspendedSinks(long now) {
+    for (PartitionState st : new ArrayList<>(partitions.values())) {
+      if (st.assigned && !st.opening && !st.suspended.isEmpty()
+          && st.suspended.values().stream().anyMatch(s -> s.retryAt() <= now)) {
+        LOG.info("{}: retrying {}", st.id, st.suspended.keySet().stream().map(Sink::id).toList());
+        rewind(st, st.generation, null);
+      }
+    }
+  }
+
+  private void reportStalls(long now) {
+    for (PartitionState st : partitions.values()) {
+      if (st.pausedForBackpressure && st.pausedSince >= 0 && now - st.pausedSince >= options.stallTimeout().toMillis()) {
+        List<String> waitingOn = st.outstanding.entrySet().stream().filter(e -> e.getValue() > 0)
+            .map(e -> e.getKey().id()).toList();
+        String reason = "paused for " + (now - st.pausedSince) / 1000 + " s: the sinks hold " + st.inflight
+            + " batches they have not taken" + (waitingOn.isEmpty() ? "" : " (waiting on " + String.join(", ",
+            waitingOn) + ")");
+        if (!problems.isOpen(Problems.Kind.PARTITION_STALLED, COMPONENT, st.id)) {
+          LOG.warn("{}: {}", st.id, reason);
+        }
+        problems.report(Problems.Kind.PARTITION_STALLED, COMPONENT, st.id, reason);
+      }
+    }
   }
 
   /** The read rate every ten seconds, when there is something to say. */
@@ -613,21 +816,29 @@ public final class IngestVerticle extends VerticleBase {
 
   private void measureLag() {
     Set<TopicPartition> owned = new HashSet<>();
-    partitions.values().stream().filter(s -> s.accepting).forEach(s -> owned.add(s.tp));
+    // Every assigned partition, also one that is not processed now: that is when its lag matters most.
+    partitions.values().stream().filter(s -> s.assigned).forEach(s -> owned.add(s.tp));
     if (owned.isEmpty()) {
       return;
     }
     consumer.endOffsets(owned).onSuccess(ends -> ends.forEach((tp, end) -> {
       PartitionState st = partitions.get(new PartitionId(tp.getTopic(), tp.getPartition()));
-      if (st == null || !st.accepting) {
+      if (st == null || !st.assigned) {
         return;
       }
+      // What a crash now would read again: from the oldest durable sink checkpoint to the end of the log.
+      // A refused partition (its log restarted below the checkpoints) has every record of the log ahead of it.
+      long durable = st.refused != null ? 0
+          : sinks.stream().mapToLong(s -> st.durable.getOrDefault(s.id(), 0L)).min().orElse(0);
+      metrics.lag(st.id, Math.max(0, end - durable));
+      for (Sink s : sinks) {
+        metrics.sinkLag(s, st.id, Math.max(0, end - (st.refused != null ? 0 : st.durable.getOrDefault(s.id(), 0L))));
+      }
       consumer.position(tp).onSuccess(position -> {
-        // Records not yet fetched, plus records fetched but not yet accepted by every sink.
-        long lag = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
+        // Caught up: every record fetched and taken by the sinks.
+        long behind = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
         long now = clock.millis();
-        metrics.lag(st.id, lag);
-        if (lag == 0 && st.inflight == 0 && st.accepting
+        if (behind == 0 && st.inflight == 0 && st.accepting
             && now - st.lastEventAt >= watermarks.idleTimeout().toMillis()
             && st.tracker.advanceTo(now - watermarks.allowedLateness().toMillis())) {
           enqueueWatermark(st);

@@ -12,21 +12,33 @@ import java.util.regex.Pattern;
  * <p>{@code part-p00003-00000000000000000100-00000000000000000210-1of2.parquet} holds rows of partition 3 from
  * the roll that covered offsets [100, 210), and it is the first of that roll's two files. Offsets are
  * zero-padded so names sort in offset order.
+ *
+ * <p>When the input topic was recreated and the user had the lake start again at offset 0, the files of the new
+ * incarnation carry its generation ({@code part-p00003-g0001-...}): the old files keep their names and their
+ * rows, and never collide with or hide the new ones.
  */
-public record LakeFileName(int partition, long firstOffset, long nextOffset, int index, int count) {
+public record LakeFileName(int partition, long firstOffset, long nextOffset, int index, int count, int generation) {
 
-  private static final Pattern NAME = Pattern.compile("part-p(\\d{5})-(\\d{20})-(\\d{20})-(\\d+)of(\\d+)\\.parquet");
+  private static final Pattern NAME = Pattern.compile(
+      "part-p(\\d{5})(?:-g(\\d{4}))?-(\\d{20})-(\\d{20})-(\\d+)of(\\d+)\\.parquet");
   private static final String TEMP_SUFFIX = ".parquet.tmp";
 
   public LakeFileName {
     if (partition < 0 || partition > 99_999 || firstOffset < 0 || nextOffset < firstOffset || index < 1
-        || index > count) {
+        || index > count || generation < 0 || generation > 9_999) {
       throw new IllegalArgumentException("bad lake file name parts");
     }
   }
 
+  /** A file of the topic's first incarnation. */
+  public LakeFileName(int partition, long firstOffset, long nextOffset, int index, int count) {
+    this(partition, firstOffset, nextOffset, index, count, 0);
+  }
+
   public String fileName() {
-    return String.format("part-p%05d-%020d-%020d-%dof%d.parquet", partition, firstOffset, nextOffset, index, count);
+    String gen = generation == 0 ? "" : String.format("-g%04d", generation);
+    return String.format("part-p%05d%s-%020d-%020d-%dof%d.parquet", partition, gen, firstOffset, nextOffset, index,
+        count);
   }
 
   /**
@@ -44,8 +56,9 @@ public record LakeFileName(int partition, long firstOffset, long nextOffset, int
       return Optional.empty();
     }
     try {
-      return Optional.of(new LakeFileName(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)),
-          Long.parseLong(m.group(3)), Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5))));
+      return Optional.of(new LakeFileName(Integer.parseInt(m.group(1)), Long.parseLong(m.group(3)),
+          Long.parseLong(m.group(4)), Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)),
+          m.group(2) == null ? 0 : Integer.parseInt(m.group(2))));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
@@ -58,9 +71,9 @@ public record LakeFileName(int partition, long firstOffset, long nextOffset, int
 
   /** The roll this file belongs to. */
   public Roll roll() {
-    return new Roll(partition, firstOffset, nextOffset, count);
+    return new Roll(partition, firstOffset, nextOffset, count, generation);
   }
 
-  public record Roll(int partition, long firstOffset, long nextOffset, int files) {
+  public record Roll(int partition, long firstOffset, long nextOffset, int files, int generation) {
   }
 }

@@ -10,6 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +39,15 @@ public final class LakeIndex {
   private LakeIndex() {
   }
 
+  /** Where a partition's lake resumes, and the generation (incarnation of the input topic) it writes. */
+  public record Resume(SinkCheckpoint checkpoint, int generation) {
+  }
+
   public static SinkCheckpoint resume(Path lake, int partition) {
+    return resumeState(lake, partition).checkpoint();
+  }
+
+  public static Resume resumeState(Path lake, int partition) {
     try {
       Map<Roll, List<Path>> rolls = new HashMap<>();
       for (Path dateDir : dateDirs(lake)) {
@@ -53,6 +64,11 @@ public final class LakeIndex {
           }
         }
       }
+      Progress progress = readProgress(lake, partition);
+      int generation = progress == null ? 0 : progress.generation();
+      for (Roll r : rolls.keySet()) {
+        generation = Math.max(generation, r.generation());
+      }
       Roll last = null;
       for (Map.Entry<Roll, List<Path>> e : rolls.entrySet()) {
         if (e.getValue().size() < e.getKey().files()) {
@@ -61,14 +77,18 @@ public final class LakeIndex {
           for (Path p : e.getValue()) {
             Files.deleteIfExists(p);
           }
-        } else if (last == null || e.getKey().nextOffset() > last.nextOffset()) {
+        } else if (e.getKey().generation() == generation
+            && (last == null || e.getKey().nextOffset() > last.nextOffset())) {
           last = e.getKey();
         }
       }
       SinkCheckpoint fromFiles = last == null ? SinkCheckpoint.START : footerCheckpoint(rolls.get(last).get(0),
           last.nextOffset());
-      SinkCheckpoint fromProgress = readProgress(lake, partition);
-      return fromProgress != null && fromProgress.nextOffset() >= fromFiles.nextOffset() ? fromProgress : fromFiles;
+      if (progress != null && progress.generation() == generation
+          && progress.checkpoint().nextOffset() >= fromFiles.nextOffset()) {
+        return new Resume(progress.checkpoint(), generation);
+      }
+      return new Resume(fromFiles, generation);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the lake at " + lake, e);
     }
@@ -102,12 +122,47 @@ public final class LakeIndex {
     return lake.resolve(PROGRESS_DIR).resolve(String.format("progress-p%05d.json", partition));
   }
 
-  private static SinkCheckpoint readProgress(Path lake, int partition) throws IOException {
+  private record Progress(SinkCheckpoint checkpoint, int generation) {
+  }
+
+  private static Progress readProgress(Path lake, int partition) throws IOException {
     Path file = progressFile(lake, partition);
     if (!Files.exists(file)) {
       return null;
     }
     JsonObject json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
-    return new SinkCheckpoint(json.getLong("next_offset"), json.getLong("watermark"), json.getLong("max_event_time"));
+    return new Progress(new SinkCheckpoint(json.getLong("next_offset"), json.getLong("watermark"),
+        json.getLong("max_event_time")), json.getInteger("generation", 0));
+  }
+
+  /**
+   * Starts the partition's next generation at offset 0 (its input topic was recreated), keeping the event-time
+   * state. The files already written stay as they are.
+   */
+  static Resume reset(Path lake, int partition) {
+    Resume current = resumeState(lake, partition);
+    SinkCheckpoint start = new SinkCheckpoint(0, current.checkpoint().watermark(), current.checkpoint().maxEventTime());
+    int generation = current.generation() + 1;
+    try {
+      writeProgress(lake, partition, start, generation);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the lake's progress of partition " + partition, e);
+    }
+    return new Resume(start, generation);
+  }
+
+  /** Records a partition's progress durably: temporary file, fsync, atomic rename. */
+  static void writeProgress(Path lake, int partition, SinkCheckpoint checkpoint, int generation) throws IOException {
+    Path file = progressFile(lake, partition);
+    Files.createDirectories(file.getParent());
+    Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    String json = new JsonObject().put("partition", partition).put("next_offset", checkpoint.nextOffset())
+        .put("watermark", checkpoint.watermark()).put("max_event_time", checkpoint.maxEventTime())
+        .put("generation", generation).encode();
+    Files.writeString(temp, json, StandardCharsets.UTF_8);
+    try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

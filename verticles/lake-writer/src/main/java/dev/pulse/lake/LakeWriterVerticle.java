@@ -5,6 +5,7 @@ import dev.pulse.common.Sink;
 import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
+import dev.pulse.common.metrics.Problems;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.SinkCheckpoint;
@@ -28,12 +29,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A batch is acknowledged once it is in the open roll; the lake's progress (reported to ingest) moves
  * only when a roll is committed. After a crash the partition resumes at the end of its last committed roll.
+ * A partition whose writing failed (a full disk, say) answers every further batch with the failure, which
+ * makes ingest leave the lake out of that partition and retry it later from the last roll; the failure shows
+ * in {@code /health} until a roll commits again.
  */
 public final class LakeWriterVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(LakeWriterVerticle.class);
   public static final int NOT_OWNER = 409;
   public static final int WRITE_FAILED = 503;
+  private static final String COMPONENT = Sink.LAKE_WRITER.id();
 
   private final LakeOptions options;
   private final Clock clock;
@@ -42,6 +47,8 @@ public final class LakeWriterVerticle extends VerticleBase {
   private final String owner;
   private final Map<PartitionId, PartitionLakeWriter> writers = new HashMap<>();
   private final Map<PartitionId, Long> epochs = new HashMap<>();
+  /** Partitions whose writer failed, with why; cleared when ingest opens them again. */
+  private final Map<PartitionId, String> failed = new HashMap<>();
   private SinkEndpoints endpoints;
   private long timerId = -1;
 
@@ -58,7 +65,8 @@ public final class LakeWriterVerticle extends VerticleBase {
   public Future<?> start() throws IOException {
     Files.createDirectories(options.dir());
     fence.createSchema();
-    endpoints = SinkEndpoints.register(vertx, Sink.LAKE_WRITER, this::onOpen, this::onBatch, this::onClose);
+    endpoints = SinkEndpoints.register(vertx, Sink.LAKE_WRITER, this::onOpen, this::onBatch, this::onReset,
+        this::onClose);
     long tick = Math.max(50, Math.min(1_000, options.rollInterval().toMillis() / 4));
     timerId = vertx.setPeriodic(tick, id -> rollDue());
     return endpoints.ready();
@@ -80,22 +88,57 @@ public final class LakeWriterVerticle extends VerticleBase {
     if (previous != null) {
       previous.abandon();
     }
+    failed.remove(partition);
     try {
       // Claim first: from now on a previous owner commits nothing, so the files seen next are final.
       long epoch = fence.claim(partition, owner);
       epochs.put(partition, epoch);
-      SinkCheckpoint resume = LakeIndex.resume(options.dir(), partition.partition());
-      writers.put(partition, new PartitionLakeWriter(options.dir(), partition.partition(), options, resume));
-      LOG.info("lake: {} resumes at offset {}", partition, resume.nextOffset());
-      message.reply(resume);
+      LakeIndex.Resume resume = LakeIndex.resumeState(options.dir(), partition.partition());
+      writers.put(partition, new PartitionLakeWriter(options.dir(), partition.partition(), options,
+          resume.checkpoint(), resume.generation()));
+      problems().clear(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition);
+      LOG.info("lake: {} resumes at offset {}", partition, resume.checkpoint().nextOffset());
+      message.reply(resume.checkpoint());
     } catch (RuntimeException e) {
       LOG.warn("lake: cannot open {}: {}", partition, e.toString());
+      problems().report(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition, "cannot open the partition in the "
+          + "lake: " + e.getMessage());
       message.fail(WRITE_FAILED, "cannot open " + partition + " in the lake: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The input partition was recreated: the lake starts the partition's next generation at offset 0. Files
+   * already written stay; the new ones carry the generation in their names.
+   */
+  private void onReset(Message<PartitionId> message) {
+    PartitionId partition = message.body();
+    PartitionLakeWriter writer = writers.remove(partition);
+    if (writer == null) {
+      message.fail(NOT_OWNER, "partition " + partition + " is not open in the lake writer");
+      return;
+    }
+    writer.abandon();
+    try {
+      long epoch = epochs.getOrDefault(partition, -1L);
+      LakeIndex.Resume reset = fence.whileOwner(partition, epoch, () -> LakeIndex.reset(options.dir(),
+          partition.partition()));
+      LOG.warn("lake: {} starts generation {} at offset 0 (the input topic was recreated); earlier files are kept",
+          partition, reset.generation());
+      message.reply(reset.checkpoint());
+    } catch (Exception e) {
+      message.fail(e instanceof LakeFence.FencedException ? NOT_OWNER : WRITE_FAILED, "cannot reset " + partition
+          + " in the lake: " + e.getMessage());
     }
   }
 
   private void onBatch(Message<EventBatch> message) {
     EventBatch batch = message.body();
+    String failure = failed.get(batch.partition());
+    if (failure != null) {
+      message.fail(WRITE_FAILED, "the lake cannot write " + batch.partition() + ": " + failure);
+      return;
+    }
     PartitionLakeWriter writer = writers.get(batch.partition());
     if (writer == null) {
       message.fail(NOT_OWNER, "partition " + batch.partition() + " is not open in the lake writer");
@@ -109,16 +152,37 @@ public final class LakeWriterVerticle extends VerticleBase {
       }
       message.reply(null);
     } catch (Exception e) {
-      LOG.warn("lake: writing {} failed, the partition starts again from its last roll: {}", batch.partition(),
-          e.toString());
-      writer.abandon();
       writers.remove(batch.partition());
-      message.fail(e instanceof LakeFence.FencedException ? NOT_OWNER : WRITE_FAILED,
-          "lake write failed: " + e.getMessage());
+      writer.abandon();
+      if (e instanceof LakeFence.FencedException) {
+        message.fail(NOT_OWNER, "lake write failed: " + e.getMessage());
+        return;
+      }
+      writeFailed(batch.partition(), e);
+      message.fail(WRITE_FAILED, "lake write failed: " + describe(e));
     }
   }
 
+  /** Remembers and reports why a partition cannot be written; its open roll is gone, its last roll stands. */
+  private void writeFailed(PartitionId partition, Exception e) {
+    String reason = describe(e);
+    failed.put(partition, reason);
+    LOG.warn("lake: writing {} failed, it starts again from its last roll when ingest retries: {}", partition, reason);
+    problems().report(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, partition, "cannot write the lake at "
+        + options.dir().toAbsolutePath() + ": " + reason);
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  private Problems problems() {
+    return metrics.problems();
+  }
+
   private void onClose(Message<PartitionId> message) {
+    failed.remove(message.body());
+    problems().clearPartition(COMPONENT, message.body());
     PartitionLakeWriter writer = writers.remove(message.body());
     if (writer == null) {
       message.reply(null);
@@ -137,8 +201,16 @@ public final class LakeWriterVerticle extends VerticleBase {
     for (Map.Entry<PartitionId, PartitionLakeWriter> e : new ArrayList<>(writers.entrySet())) {
       PartitionLakeWriter w = e.getValue();
       if (w.dueForRoll(now) || w.dueForProgressOnly(now)) {
-        if (roll(e.getKey(), w) == null) {
+        try {
+          commit(e.getKey(), w);
+        } catch (Exception ex) {
           writers.remove(e.getKey());
+          w.abandon();
+          if (ex instanceof LakeFence.FencedException) {
+            LOG.warn("lake: {}", ex.getMessage());
+          } else {
+            writeFailed(e.getKey(), ex);
+          }
         }
       }
     }
@@ -146,8 +218,14 @@ public final class LakeWriterVerticle extends VerticleBase {
 
   private void commit(PartitionId partition, PartitionLakeWriter writer) throws Exception {
     long epoch = epochs.getOrDefault(partition, -1L);
-    SinkCheckpoint cp = fence.whileOwner(partition, epoch, () -> writer.roll(clock.millis()));
-    metrics.sinkEvents(Sink.LAKE_WRITER, writer.lastRolledRows());
+    SinkCheckpoint cp = fence.whileOwner(partition, epoch, () -> {
+      SinkCheckpoint rolled = writer.roll(clock.millis());
+      // Counted once the files are renamed into place: they are in the lake even if the fence's own
+      // transaction fails to commit after this.
+      metrics.sinkEvents(Sink.LAKE_WRITER, writer.lastRolledRows());
+      return rolled;
+    });
+    problems().clear(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, partition);
     vertx.eventBus().publish(Addresses.SINK_PROGRESS, new SinkProgress(Sink.LAKE_WRITER.id(), partition,
         cp.nextOffset()), LocalRecords.LOCAL);
   }

@@ -39,6 +39,7 @@ final class PartitionLakeWriter {
   private final Path lake;
   private final int partition;
   private final LakeOptions options;
+  private final int generation;
   private final Map<String, OpenFile> open = new TreeMap<>();
   private final String writerId = java.util.UUID.randomUUID().toString().substring(0, 8);
 
@@ -52,9 +53,14 @@ final class PartitionLakeWriter {
   private long lastRolledRows;
 
   PartitionLakeWriter(Path lake, int partition, LakeOptions options, SinkCheckpoint resume) {
+    this(lake, partition, options, resume, 0);
+  }
+
+  PartitionLakeWriter(Path lake, int partition, LakeOptions options, SinkCheckpoint resume, int generation) {
     this.lake = lake;
     this.partition = partition;
     this.options = options;
+    this.generation = generation;
     this.rollFirstOffset = resume.nextOffset();
     this.nextOffset = resume.nextOffset();
     this.watermark = resume.watermark();
@@ -117,7 +123,7 @@ final class PartitionLakeWriter {
         f.support().eventTimeState(watermark, maxEventTime);
         f.writer().close();
         force(f.temp());
-        LakeFileName name = new LakeFileName(partition, rollFirstOffset, nextOffset, index++, count);
+        LakeFileName name = new LakeFileName(partition, rollFirstOffset, nextOffset, index++, count, generation);
         renames.add(new Path[] {f.temp(), f.temp().resolveSibling(name.fileName())});
       }
       for (Path[] r : renames) {
@@ -183,14 +189,7 @@ final class PartitionLakeWriter {
   }
 
   private void writeProgress() throws IOException {
-    Path file = LakeIndex.progressFile(lake, partition);
-    Files.createDirectories(file.getParent());
-    Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    String json = new JsonObject().put("partition", partition).put("next_offset", nextOffset)
-        .put("watermark", watermark).put("max_event_time", maxEventTime).encode();
-    Files.writeString(temp, json, StandardCharsets.UTF_8);
-    force(temp);
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    LakeIndex.writeProgress(lake, partition, new SinkCheckpoint(nextOffset, watermark, maxEventTime), generation);
   }
 
   static String eventDate(long eventTimeMillis) {

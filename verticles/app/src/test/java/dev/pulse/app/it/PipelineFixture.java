@@ -10,6 +10,17 @@ import dev.pulse.common.config.PgOptions;
 import dev.pulse.common.config.PulseConfig;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.search.Search;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.stream.StreamSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +83,18 @@ final class PipelineFixture implements AutoCloseable {
     return infra.pg.withSchema(schema);
   }
 
+  /** Starts a node in this JVM with some settings of its own on top of the test's. */
+  PulseNode startNode(Map<String, String> extra) {
+    Map<String, String> saved = new HashMap<>(settings);
+    settings.putAll(extra);
+    try {
+      return startNode();
+    } finally {
+      settings.clear();
+      settings.putAll(saved);
+    }
+  }
+
   /** Starts a node in this JVM with a short event-loop budget, so blocking calls are caught. */
   PulseNode startNode() {
     VertxOptions options = new VertxOptions()
@@ -94,6 +117,58 @@ final class PipelineFixture implements AutoCloseable {
   void createTopics() {
     dev.pulse.app.TopicSetup.ensure(infra.kafka.bootstrapServers(), topics,
         config().intIn("topics.partitions", 1, 1024), (short) 1);
+  }
+
+  /** Deletes the input topic and creates it again, empty, as a wiped Kafka or a recreated topic leaves it. */
+  void recreateInputTopic() {
+    try (Admin admin = Admin.create(Map.of(
+        "bootstrap.servers", infra.kafka.bootstrapServers()))) {
+      int partitions = config().intIn("topics.partitions", 1, 1024);
+      admin.deleteTopics(List.of(topics.input())).all().get(30, TimeUnit.SECONDS);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+          .until(() -> !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topics.input()));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+        admin.createTopics(List.of(new NewTopic(topics.input(), partitions,
+            (short) 1))).all().get(30, TimeUnit.SECONDS);
+        return true;
+      });
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot recreate " + topics.input(), e);
+    }
+  }
+
+  /** A node's {@code /health}: status code and body. */
+  HttpAnswer health(PulseNode node) {
+    return get(node, "/health");
+  }
+
+  HttpAnswer get(PulseNode node, String path) {
+    int port = node.dashboardPort().orElseThrow(() -> new IllegalStateException("the node runs no dashboard"));
+    try {
+      java.net.http.HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(10)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new HttpAnswer(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  record HttpAnswer(int status, String body) {
+  }
+
+  /** The value of one sample of the node's Prometheus scrape, e.g. {@code pulse_sink_lag{...,sink="lake-writer",...}}. */
+  static double metric(PulseNode node, String name, Map<String, String> tags) {
+    Search search = node.metrics().registry().find(name);
+    for (Map.Entry<String, String> t : tags.entrySet()) {
+      search = search.tag(t.getKey(), t.getValue());
+    }
+    return search.meters().stream().flatMap(m -> StreamSupport.stream(m.measure().spliterator(),
+        false)).mapToDouble(io.micrometer.core.instrument.Measurement::getValue).sum();
   }
 
   /** This test's settings as command-line arguments, for nodes started as separate processes. */
@@ -172,8 +247,8 @@ final class PipelineFixture implements AutoCloseable {
   private static Path createTempDir(String prefix) {
     try {
       return Files.createTempDirectory(prefix);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -12,7 +12,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.util.List;
 
 /**
- * The three node-local endpoints every sink offers ingest (open, batch, close), registered together so no
+ * The node-local endpoints every sink offers ingest (open, batch, reset, close), registered together so no
  * sink can get one of them wrong.
  */
 public final class SinkEndpoints {
@@ -24,12 +24,13 @@ public final class SinkEndpoints {
   }
 
   public static SinkEndpoints register(Vertx vertx, Sink sink, Handler<Message<PartitionId>> open,
-      Handler<Message<EventBatch>> batch, Handler<Message<PartitionId>> close) {
+      Handler<Message<EventBatch>> batch, Handler<Message<PartitionId>> reset, Handler<Message<PartitionId>> close) {
     LocalRecords.registerCodecs(vertx);
     var bus = vertx.eventBus();
     return new SinkEndpoints(List.of(
         bus.localConsumer(Addresses.sinkOpen(sink), open),
         bus.localConsumer(Addresses.sinkBatch(sink), batch),
+        bus.localConsumer(Addresses.sinkReset(sink), reset),
         bus.localConsumer(Addresses.sinkClose(sink), close)));
   }
 

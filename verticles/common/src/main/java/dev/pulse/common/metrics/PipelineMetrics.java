@@ -25,9 +25,12 @@ public final class PipelineMetrics {
   private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
   private final Map<Sink, Counter> sinkEvents = new EnumMap<>(Sink.class);
   private final Map<PartitionId, AtomicLong> lag = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> sinkLag = new ConcurrentHashMap<>();
+  private final Problems problems;
 
   public PipelineMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.problems = new Problems(registry, System::currentTimeMillis);
     this.recordsRead = Counter.builder("pulse.ingest.records").description("Records read from the input topic")
         .register(registry);
     this.validEvents = Counter.builder("pulse.ingest.events.valid").description("Valid events handed to the sinks")
@@ -47,6 +50,11 @@ public final class PipelineMetrics {
 
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /** What keeps this node's pipeline from progressing now. */
+  public Problems problems() {
+    return problems;
   }
 
   public void recordsRead(long n) {
@@ -70,12 +78,28 @@ public final class PipelineMetrics {
     sinkEvents.get(sink).increment(n);
   }
 
-  /** Records of an owned partition not yet handed to every sink; a partition given up is forgotten. */
+  /**
+   * Records of an owned partition between the end of the log and the last checkpoint every sink has made
+   * durable (what a crash now would make the node read again); a partition given up is forgotten.
+   */
   public void lag(PartitionId partition, long records) {
     lag.computeIfAbsent(partition, p -> {
       AtomicLong value = new AtomicLong();
       Gauge.builder("pulse.consumer.lag", value, AtomicLong::get).tag("topic", p.topic())
-          .tag("partition", Integer.toString(p.partition())).description("Records behind the end of the partition")
+          .tag("partition", Integer.toString(p.partition()))
+          .description("Records between the end of the partition and the oldest durable sink checkpoint")
+          .register(registry);
+      return value;
+    }).set(records);
+  }
+
+  /** Records between the end of the partition and one sink's durable checkpoint. */
+  public void sinkLag(Sink sink, PartitionId partition, long records) {
+    sinkLag.computeIfAbsent(sink.id() + "/" + partition, k -> {
+      AtomicLong value = new AtomicLong();
+      Gauge.builder("pulse.sink.lag", value, AtomicLong::get).tag("sink", sink.id()).tag("topic", partition.topic())
+          .tag("partition", Integer.toString(partition.partition()))
+          .description("Records between the end of the partition and the sink's durable checkpoint")
           .register(registry);
       return value;
     }).set(records);
@@ -86,6 +110,12 @@ public final class PipelineMetrics {
     if (value != null) {
       registry.find("pulse.consumer.lag").tag("topic", partition.topic())
           .tag("partition", Integer.toString(partition.partition())).meters().forEach(registry::remove);
+    }
+    for (Sink sink : Sink.values()) {
+      if (sinkLag.remove(sink.id() + "/" + partition) != null) {
+        registry.find("pulse.sink.lag").tag("sink", sink.id()).tag("topic", partition.topic())
+            .tag("partition", Integer.toString(partition.partition())).meters().forEach(registry::remove);
+      }
     }
   }
 
@@ -126,6 +156,7 @@ public final class PipelineMetrics {
         .put("deadLettered", deadLettered())
         .put("deadLetteredByReason", byReason)
         .put("sinkEvents", sinks)
-        .put("lag", totalLag());
+        .put("lag", totalLag())
+        .put("problems", problems.toJson());
   }
 }
