@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {
         "Recompute every closed window from the Parquet lake (DuckDB) and compare it with PostgreSQL: page views "
-            + "exactly, active users within max(2 %, 2) of the exact distinct count. Also lists event ids the lake "
+            + "exactly, active users within max(2 %%, 2) of the exact distinct count. Also lists event ids the lake "
             + "holds more than once. Reads both sides only; uses the same configuration as 'run'.",
         "A window is closed when every input partition's watermark has passed its end, in PostgreSQL and, for a "
             + "partition where the lake is behind, in the lake too.",

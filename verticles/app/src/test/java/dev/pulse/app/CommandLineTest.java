@@ -104,4 +104,11 @@ class CommandLineTest {
     assertTrue(o.stderr().contains("cannot connect to PostgreSQL at postgresql://pulse@" + nobody + "/pulse"),
         o.stderr());
   }
+
+  @Test
+  void verifyHelpPrintsWithoutFormatWarnings() {
+    Outcome o = execute("verify", "--help");
+    assertEquals(0, o.exitCode());
+    assertEquals("", o.stderr(), "picocli reads '%' in descriptions as a format");
+  }
 }
