@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import dev.pulse.embedded.FreePorts;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Bad configuration stops the node before it starts anything, with a message that names the key. */
@@ -54,5 +58,57 @@ class CommandLineTest {
     Outcome o = execute("produce", "--late-share", "0.7", "--invalid-share", "0.6", "--count", "1");
     assertEquals(2, o.exitCode());
     assertTrue(o.stderr().contains("shares"), o.stderr());
+  }
+
+  @Test
+  void verifyWithAMisspelledKeyExitsTwoNamingIt() {
+    Outcome o = execute("verify", "--set", "lake.dirr=somewhere");
+    assertEquals(2, o.exitCode());
+    assertTrue(o.stderr().contains("unknown config key 'lake.dirr'"), o.stderr());
+  }
+
+  @Test
+  void verifyWithABadSchemaExitsTwoNamingTheKey() {
+    Outcome o = execute("verify", "--set", "pg.schema=Pulse-Results");
+    assertEquals(2, o.exitCode());
+    assertTrue(o.stderr().contains("pg.schema") && o.stderr().contains("'Pulse-Results'"), o.stderr());
+  }
+
+  @Test
+  void verifyRejectsARangeThatEndsBeforeItStarts() {
+    Outcome o = execute("verify", "--from", "2026-01-15T10:05:00Z", "--to", "2026-01-15T10:00:00Z");
+    assertEquals(2, o.exitCode());
+    assertTrue(o.stderr().contains("--from 2026-01-15T10:05:00Z is not before --to"), o.stderr());
+  }
+
+  @Test
+  void verifyRejectsATimeThatIsNotAnInstant() {
+    Outcome o = execute("verify", "--from", "yesterday");
+    assertEquals(2, o.exitCode());
+    assertTrue(o.stderr().contains("--from") && o.stderr().contains("yesterday"), o.stderr());
+  }
+
+  @Test
+  void verifyWithoutALakeExitsThree(@TempDir Path dir) {
+    Outcome o = execute("verify", "--set", "lake.dir=" + dir.resolve("missing"));
+    assertEquals(3, o.exitCode());
+    assertTrue(o.stderr().contains("no lake at " + dir.resolve("missing")), o.stderr());
+  }
+
+  @Test
+  void verifyThatCannotReachPostgresExitsThree(@TempDir Path lake) {
+    String nobody = InetAddress.getLoopbackAddress().getHostAddress() + ":" + FreePorts.one();
+    Outcome o = execute("verify", "--set", "lake.dir=" + lake,
+        "--set", "pg.url=postgresql://pulse@" + nobody + "/pulse");
+    assertEquals(3, o.exitCode());
+    assertTrue(o.stderr().contains("cannot connect to PostgreSQL at postgresql://pulse@" + nobody + "/pulse"),
+        o.stderr());
+  }
+
+  @Test
+  void verifyHelpPrintsWithoutFormatWarnings() {
+    Outcome o = execute("verify", "--help");
+    assertEquals(0, o.exitCode());
+    assertEquals("", o.stderr(), "picocli reads '%' in descriptions as a format");
   }
 }

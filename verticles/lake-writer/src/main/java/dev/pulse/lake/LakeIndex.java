@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.io.LocalInputFile;
 import org.slf4j.Logger;
@@ -35,6 +38,7 @@ public final class LakeIndex {
   private static final Logger LOG = LoggerFactory.getLogger(LakeIndex.class);
   static final String PROGRESS_DIR = "_pulse";
   static final String DATE_DIR_PREFIX = "event_date=";
+  private static final Pattern PROGRESS_FILE = Pattern.compile("progress-p(\\d{5})\\.json");
 
   private LakeIndex() {
   }
@@ -89,6 +93,52 @@ public final class LakeIndex {
         return new Resume(progress.checkpoint(), generation);
       }
       return new Resume(fromFiles, generation);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the lake at " + lake, e);
+    }
+  }
+
+  /**
+   * Where the committed lake ends, for every partition it holds anything of, without changing anything (unlike
+   * {@link #resume}, which clears what a crash left): the progress file that ends each roll, or the last complete
+   * roll when a crash came between its renames and that file. For readers that must know which offsets the lake
+   * vouches for, such as {@code pulse verify}.
+   */
+  public static Map<Integer, SinkCheckpoint> committed(Path lake) {
+    try {
+      Map<Roll, List<Path>> rolls = new HashMap<>();
+      for (Path dateDir : dateDirs(lake)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dateDir)) {
+          for (Path file : files) {
+            LakeFileName.parse(file.getFileName().toString())
+                .ifPresent(n -> rolls.computeIfAbsent(n.roll(), r -> new ArrayList<>()).add(file));
+          }
+        }
+      }
+      Map<Integer, Roll> lastRolls = new HashMap<>();
+      rolls.forEach((roll, files) -> {
+        if (files.size() == roll.files()) {
+          lastRolls.merge(roll.partition(), roll, (a, b) -> a.nextOffset() >= b.nextOffset() ? a : b);
+        }
+      });
+      Map<Integer, SinkCheckpoint> out = new TreeMap<>();
+      for (Roll roll : lastRolls.values()) {
+        out.put(roll.partition(), footerCheckpoint(rolls.get(roll).get(0), roll.nextOffset()));
+      }
+      Path progressDir = lake.resolve(PROGRESS_DIR);
+      if (Files.isDirectory(progressDir)) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(progressDir)) {
+          for (Path file : files) {
+            Matcher m = PROGRESS_FILE.matcher(file.getFileName().toString());
+            if (m.matches()) {
+              int partition = Integer.parseInt(m.group(1));
+              out.merge(partition, readProgress(lake, partition), (fromRoll, fromProgress) ->
+                  fromProgress.nextOffset() >= fromRoll.nextOffset() ? fromProgress : fromRoll);
+            }
+          }
+        }
+      }
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the lake at " + lake, e);
     }

@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -79,6 +80,28 @@ class LakeRecoveryTest {
     try (Stream<Path> files = Files.walk(lake)) {
       assertEquals(0, files.filter(p -> p.getFileName().toString().endsWith(".tmp")).count());
     }
+  }
+
+  @Test
+  void committedReadsWhereTheLakeEndsWithoutTouchingWhatACrashLeft() throws Exception {
+    // Given a complete roll [0, 2), a roll [2, 4) interrupted between its renames, and no progress file
+    PartitionLakeWriter writer = new PartitionLakeWriter(lake, 3, options, SinkCheckpoint.START);
+    writer.append(batch(0, 2, event(0, MIDNIGHT - 1), event(1, MIDNIGHT)), 0);
+    writer.roll(0);
+    writer.append(batch(2, 4, event(2, MIDNIGHT - 2), event(3, MIDNIGHT + 2)), 0);
+    writer.roll(0);
+    Path second = lake.resolve("event_date=2026-01-16/" + new LakeFileName(3, 2, 4, 2, 2).fileName());
+    Path hidden = second.resolveSibling(LakeFileName.tempFileName(3, 2, "2026-01-16", "crashed"));
+    Files.move(second, hidden);
+    Files.delete(LakeIndex.progressFile(lake, 3));
+
+    // When a reader asks where the lake ends
+    Map<Integer, SinkCheckpoint> committed = LakeIndex.committed(lake);
+
+    // Then it is the complete roll's end, and the crash's leftovers are still there for the writer to clear
+    assertEquals(Map.of(3, new SinkCheckpoint(2, MIDNIGHT - 30_000, MIDNIGHT)), committed);
+    assertTrue(Files.exists(hidden));
+    assertTrue(Files.exists(lake.resolve("event_date=2026-01-15/" + new LakeFileName(3, 2, 4, 1, 2).fileName())));
   }
 
   @Test
