@@ -20,6 +20,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.apache.kafka.storage.internals.checkpoint.CleanShutdownFileHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +87,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     try {
       Files.createDirectories(logDir);
       KafkaConfig config = new KafkaConfig(props, false);
+      explainSlowStartAfterCrash(logDir);
       format(logDir);
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
@@ -96,6 +98,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       return broker;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * After a crash (SIGKILL, power loss) the broker recovers its logs, and its controller refuses the new
+   * registration of broker 1 until the old one's session has expired: start takes that much longer, silently.
+   */
+  private static void explainSlowStartAfterCrash(Path logDir) {
+    boolean formatted = Files.exists(logDir.resolve("meta.properties"));
+    if (formatted && !new CleanShutdownFileHandler(logDir.toAbsolutePath().toString()).exists()) {
+      LOG.info("the Kafka broker in {} was not shut down cleanly last time: it recovers its logs and waits for "
+          + "its previous registration to expire (broker.session.timeout.ms, 9 s by default)",
+          logDir.toAbsolutePath());
     }
   }
 
