@@ -28,6 +28,12 @@ public final class RunCommand implements Callable<Integer> {
       description = "Comma-separated roles (ingest, aggregator, ...); overrides PULSE_ROLES.")
   String roles;
 
+  @Option(names = "--reset-on-new-topic",
+      description = "When the input topic was recreated or Kafka's data wiped (its log ends before Pulse's "
+          + "checkpoints), process it again from offset 0, keeping stored results (ingest.on.input.reset=reset). "
+          + "Without it such partitions are refused and reported in /health.")
+  boolean resetOnNewTopic;
+
   @Override
   public Integer call() throws InterruptedException {
     PulseConfig config;
@@ -36,6 +42,9 @@ public final class RunCommand implements Callable<Integer> {
       Map<String, String> extra = new LinkedHashMap<>();
       if (roles != null) {
         extra.put("roles", roles);
+      }
+      if (resetOnNewTopic) {
+        extra.put("ingest.on.input.reset", "reset");
       }
       config = configOptions.load(extra);
       PulseNode.checkConfig(config);

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,6 +54,11 @@ public final class LakeIndex {
   }
 
   public static Resume resumeState(Path lake, int partition) {
+    return state(lake, partition, true);
+  }
+
+  /** What the lake holds of a partition; with {@code cleanUp}, removing what a crash left behind on the way. */
+  private static Resume state(Path lake, int partition, boolean cleanUp) {
     try {
       Map<Roll, List<Path>> rolls = new HashMap<>();
       for (Path dateDir : dateDirs(lake)) {
@@ -59,8 +66,10 @@ public final class LakeIndex {
           for (Path file : files) {
             String name = file.getFileName().toString();
             if (LakeFileName.isTempOf(name, partition)) {
-              LOG.info("removing {} left by an interrupted roll", file);
-              Files.deleteIfExists(file);
+              if (cleanUp) {
+                LOG.info("removing {} left by an interrupted roll", file);
+                Files.deleteIfExists(file);
+              }
               continue;
             }
             LakeFileName.parse(name).filter(n -> n.partition() == partition)
@@ -76,10 +85,12 @@ public final class LakeIndex {
       Roll last = null;
       for (Map.Entry<Roll, List<Path>> e : rolls.entrySet()) {
         if (e.getValue().size() < e.getKey().files()) {
-          LOG.warn("roll {} of partition {} is incomplete ({} of {} files); removing it so it is written again",
-              e.getKey(), partition, e.getValue().size(), e.getKey().files());
-          for (Path p : e.getValue()) {
-            Files.deleteIfExists(p);
+          if (cleanUp) {
+            LOG.warn("roll {} of partition {} is incomplete ({} of {} files); removing it so it is written again",
+                e.getKey(), partition, e.getValue().size(), e.getKey().files());
+            for (Path p : e.getValue()) {
+              Files.deleteIfExists(p);
+            }
           }
         } else if (e.getKey().generation() == generation
             && (last == null || e.getKey().nextOffset() > last.nextOffset())) {
@@ -106,24 +117,13 @@ public final class LakeIndex {
    */
   public static Map<Integer, SinkCheckpoint> committed(Path lake) {
     try {
-      Map<Roll, List<Path>> rolls = new HashMap<>();
+      Set<Integer> partitions = new TreeSet<>();
       for (Path dateDir : dateDirs(lake)) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dateDir)) {
           for (Path file : files) {
-            LakeFileName.parse(file.getFileName().toString())
-                .ifPresent(n -> rolls.computeIfAbsent(n.roll(), r -> new ArrayList<>()).add(file));
+            LakeFileName.parse(file.getFileName().toString()).ifPresent(n -> partitions.add(n.partition()));
           }
         }
-      }
-      Map<Integer, Roll> lastRolls = new HashMap<>();
-      rolls.forEach((roll, files) -> {
-        if (files.size() == roll.files()) {
-          lastRolls.merge(roll.partition(), roll, (a, b) -> a.nextOffset() >= b.nextOffset() ? a : b);
-        }
-      });
-      Map<Integer, SinkCheckpoint> out = new TreeMap<>();
-      for (Roll roll : lastRolls.values()) {
-        out.put(roll.partition(), footerCheckpoint(rolls.get(roll).get(0), roll.nextOffset()));
       }
       Path progressDir = lake.resolve(PROGRESS_DIR);
       if (Files.isDirectory(progressDir)) {
@@ -131,12 +131,14 @@ public final class LakeIndex {
           for (Path file : files) {
             Matcher m = PROGRESS_FILE.matcher(file.getFileName().toString());
             if (m.matches()) {
-              int partition = Integer.parseInt(m.group(1));
-              out.merge(partition, readProgress(lake, partition), (fromRoll, fromProgress) ->
-                  fromProgress.nextOffset() >= fromRoll.nextOffset() ? fromProgress : fromRoll);
+              partitions.add(Integer.parseInt(m.group(1)));
             }
           }
         }
+      }
+      Map<Integer, SinkCheckpoint> out = new TreeMap<>();
+      for (int partition : partitions) {
+        out.put(partition, state(lake, partition, false).checkpoint());
       }
       return out;
     } catch (IOException e) {
