@@ -7,12 +7,13 @@ import java.time.Duration;
  * The enricher's settings. Its progress is the committed offsets of a consumer group of its own (no member
  * ever joins it): they are written in the same Kafka transaction as the enriched records they cover.
  */
-public record EnricherOptions(String groupId, Duration transactionTimeout) {
+public record EnricherOptions(String groupId, Duration transactionTimeout, Duration transactionInterval) {
 
   public static EnricherOptions from(PulseConfig config, String namespace) {
     String group = config.required("enricher.group.id");
     return new EnricherOptions(
         namespace.isEmpty() ? group : group + "." + namespace,
-        config.duration("enricher.transaction.timeout", Duration.ofSeconds(1), Duration.ofMinutes(15)));
+        config.duration("enricher.transaction.timeout", Duration.ofSeconds(1), Duration.ofMinutes(15)),
+        config.duration("enricher.transaction.interval", Duration.ZERO, Duration.ofSeconds(10)));
   }
 }

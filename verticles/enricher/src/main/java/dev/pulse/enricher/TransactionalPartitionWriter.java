@@ -17,7 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,7 +64,7 @@ final class TransactionalPartitionWriter {
   private final Clock clock;
   private final Context context;
   private final PipelineMetrics metrics;
-  private final ExecutorService thread;
+  private final ScheduledExecutorService thread;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
@@ -74,6 +74,7 @@ final class TransactionalPartitionWriter {
   private long watermark = WatermarkTracker.NONE;
   private long maxEventTime = WatermarkTracker.NONE;
   private volatile boolean broken;
+  private volatile long lastCommitAt;
 
   TransactionalPartitionWriter(PartitionId partition, String outputTopic, String deadLetterTopic,
       EnricherOptions options,
@@ -88,7 +89,7 @@ final class TransactionalPartitionWriter {
     this.clock = clock;
     this.context = context;
     this.metrics = metrics;
-    this.thread = Executors.newSingleThreadExecutor(r -> {
+    this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "pulse-enricher-" + partition);
       t.setDaemon(true);
       return t;
@@ -141,7 +142,12 @@ final class TransactionalPartitionWriter {
     }
     queue.add(new Pending(batch, done));
     if (drainScheduled.compareAndSet(false, true)) {
-      thread.execute(this::drain);
+      // Transactions at most every enricher.transaction.interval: batches queued meanwhile share the next one.
+      // Back to back, a transaction's first write often reached the coordinator while it was still completing
+      // the previous one; the broker answered CONCURRENT_TRANSACTIONS, and batches sent behind it were refused as
+      // out of sequence (retried, and logged as errors by the broker and warnings by the client).
+      long wait = lastCommitAt + options.transactionInterval().toMillis() - clock.millis();
+      thread.schedule(this::drain, Math.max(0, wait), TimeUnit.MILLISECONDS);
     }
     return done.future();
   }
@@ -225,6 +231,7 @@ final class TransactionalPartitionWriter {
       producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(nextOffset, metadata())),
           new ConsumerGroupMetadata(options.groupId()));
       producer.commitTransaction();
+      lastCommitAt = clock.millis();
       metrics.sinkEvents(Sink.ENRICHER, sent);
       context.runOnContext(v -> taken.forEach(p -> p.done().complete()));
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
