@@ -4,10 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,18 +27,11 @@ class NodeCrashIT {
   private static final int INVALID_EVERY = 100;
 
   private PipelineFixture fixture;
-  private final List<Process> nodes = new ArrayList<>();
+  private final List<NodeProcess> nodes = new ArrayList<>();
 
   @AfterEach
-  void stop() throws Exception {
-    for (Process p : nodes) {
-      p.destroy();
-    }
-    for (Process p : nodes) {
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    }
+  void stop() {
+    nodes.forEach(NodeProcess::close);
     if (fixture != null) {
       fixture.close();
     }
@@ -54,7 +44,7 @@ class NodeCrashIT {
         "lake.roll.interval", "300ms"));
     fixture.createTopics();
     startNode("a");
-    Process b = startNode("b");
+    NodeProcess b = startNode("b");
     await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong(
         "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == 2);
 
@@ -87,8 +77,7 @@ class NodeCrashIT {
         }
       }
       if (!killed && i == EVENTS / 3) {
-        b.destroyForcibly();
-        b.waitFor(30, TimeUnit.SECONDS);
+        b.kill();
         killed = true;
       }
       if (!restarted && i == 2 * EVENTS / 3) {
@@ -120,21 +109,9 @@ class NodeCrashIT {
     return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
   }
 
-  private Process startNode(String name) throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(java,
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.pulse.app.Main", "run",
-        "--set=node.name=" + name));
-    command.addAll(fixture.settingsAsArguments());
-    Path log = Path.of("target", "crash-node-" + name + ".log");
-    Files.createDirectories(log.getParent());
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    nodes.add(p);
-    await().atMost(Duration.ofSeconds(90)).until(() -> !p.isAlive()
-        || Files.readString(log).contains("Pulse is running"));
-    assertEquals(true, p.isAlive(), "node " + name + " failed to start, see " + new File(log.toString())
-        .getAbsolutePath());
-    return p;
+  private NodeProcess startNode(String name) {
+    NodeProcess node = NodeProcess.start(fixture, name, Map.of(), List.of());
+    nodes.add(node);
+    return node;
   }
 }
