@@ -101,7 +101,10 @@ final class PipelineFixture implements AutoCloseable {
         .setMaxEventLoopExecuteTime(500)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(100)
-        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        // with the blocked thread's stack, so a failure says where it was
+        .setWarningExceptionTime(500)
+        .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
     PulseNode node = PulseNode.start(config(), new Endpoints(infra.kafka.bootstrapServers(), pg()), options,
         Clock.systemUTC());
     nodes.add(node);
