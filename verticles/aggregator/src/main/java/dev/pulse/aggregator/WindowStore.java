@@ -4,6 +4,7 @@ import dev.pulse.aggregator.ActiveUserWindows.Estimate;
 import dev.pulse.aggregator.PartitionWindows.Checkpoint;
 import dev.pulse.aggregator.PartitionWindows.PageCount;
 import dev.pulse.aggregator.PartitionWindows.PaneSketch;
+import dev.pulse.common.CrashPoints;
 import dev.pulse.common.model.PartitionId;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -190,7 +191,16 @@ public final class WindowStore {
         .compose(v -> writePanes(conn, partition, cp.panes()))
         .compose(v -> cp.panes().isEmpty()
             ? Future.succeededFuture(List.<Estimate>of())
-            : recomputeActiveUsers(conn, cp.panes())));
+            : recomputeActiveUsers(conn, cp.panes()))
+        .andThen(ar -> crashPoint(ar.succeeded(), CrashPoints.AGGREGATOR_BEFORE_COMMIT)))
+        .andThen(ar -> crashPoint(ar.succeeded(), CrashPoints.AGGREGATOR_AFTER_COMMIT));
+  }
+
+  /** A fault test's crash point: the first inside the transaction (its COMMIT not sent), the second after it. */
+  private static void crashPoint(boolean written, String point) {
+    if (written) {
+      CrashPoints.reached(point);
+    }
   }
 
   private Future<Void> writePageCounts(SqlConnection conn, PartitionId partition, List<PageCount> counts) {

@@ -1,6 +1,7 @@
 package dev.pulse.app;
 
 import dev.pulse.common.Blocking;
+import dev.pulse.common.CrashPoints;
 import dev.pulse.common.config.ConfigException;
 import dev.pulse.common.config.KafkaOptions;
 import dev.pulse.common.config.PgOptions;
@@ -48,6 +49,8 @@ public final class RunCommand implements Callable<Integer> {
       }
       config = configOptions.load(extra);
       PulseNode.checkConfig(config);
+      CrashPoints.armed().ifPresent(point -> System.err.println("pulse: test crash point armed: " + point
+          + " (the node halts there with status " + CrashPoints.EXIT_STATUS + ")"));
       KafkaOptions kafka = KafkaOptions.from(config);
       PgOptions pg = PgOptions.from(config);
       infra = Infrastructure.start(kafka, pg);

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,8 +68,7 @@ public final class TopicSetup {
           }
         }
       }
-      TopicDescription input = admin.describeTopics(List.of(topics.input())).allTopicNames()
-          .get(60, TimeUnit.SECONDS).get(topics.input());
+      TopicDescription input = describe(admin, topics.input());
       if (input.partitions().size() != partitions) {
         LOG.warn("topic {} has {} partitions, config says {}: the existing topic wins", topics.input(),
             input.partitions().size(), partitions);
@@ -78,6 +78,24 @@ public final class TopicSetup {
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (Exception e) {
       throw new IllegalStateException("cannot create Pulse's topics on " + bootstrapServers + ": " + e, e);
+    }
+  }
+
+  /**
+   * A topic just created can be unknown to the broker that answers for a moment (its metadata has not reached it
+   * yet): the node would fail to start for nothing, so ask again for a while.
+   */
+  private static TopicDescription describe(Admin admin, String topic) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.pulse.enricher;
 
+import dev.pulse.common.CrashPoints;
 import dev.pulse.common.Sink;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.model.ClickEvent;
@@ -230,7 +231,9 @@ final class TransactionalPartitionWriter {
       }
       producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(nextOffset, metadata())),
           new ConsumerGroupMetadata(options.groupId()));
+      CrashPoints.reached(CrashPoints.ENRICHER_BEFORE_COMMIT);
       producer.commitTransaction();
+      CrashPoints.reached(CrashPoints.ENRICHER_AFTER_COMMIT);
       lastCommitAt = clock.millis();
       metrics.sinkEvents(Sink.ENRICHER, sent);
       context.runOnContext(v -> taken.forEach(p -> p.done().complete()));

@@ -353,26 +353,59 @@ public final class IngestVerticle extends VerticleBase {
 
   /**
    * Parses a run of records, marks late events, and dead-letters the invalid ones; completes with the batch
-   * of valid events once the dead-letter topic has acknowledged them.
+   * of valid events once the dead-letter topic has acknowledged them. A long run is parsed {@link #PARSE_TURN}
+   * records per event-loop turn.
    */
   private Future<EventBatch> prepare(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
-    long now = clock.millis();
-    List<ClickEvent> valid = new ArrayList<>(records.size());
-    List<Future<?>> deadLettered = new ArrayList<>();
-    List<DeadLetter> forEnricher = new ArrayList<>();
+    Parsed parsed = new Parsed(clock.millis(), records.size());
+    return parse(st, records, 0, parsed).compose(v -> {
+      metrics.validEvents(parsed.valid.size());
+      if (!parsed.valid.isEmpty()) {
+        st.lastEventAt = parsed.now;
+      }
+      long first = records.get(0).offset();
+      long next = records.get(records.size() - 1).offset() + 1;
+      EventBatch batch = new EventBatch(st.id, first, next, parsed.valid, st.tracker.watermark(),
+          st.tracker.maxEventTime(), parsed.forEnricher);
+      return parsed.deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(parsed.deadLettered).map(batch);
+    });
+  }
+
+  /**
+   * Records parsed in one event-loop turn. A whole poll (up to ingest.max.poll.records) at once blocked the event
+   * loop for over a second in a JVM whose code is not compiled yet: a node restarted after a crash, with a backlog.
+   */
+  private static final int PARSE_TURN = 250;
+
+  /** What parsing a run of records has produced so far. */
+  private static final class Parsed {
+    final long now;
+    final List<ClickEvent> valid;
+    final List<Future<?>> deadLettered = new ArrayList<>();
+    final List<DeadLetter> forEnricher = new ArrayList<>();
+
+    Parsed(long now, int size) {
+      this.now = now;
+      this.valid = new ArrayList<>(size);
+    }
+  }
+
+  /** Parses records from {@code from} on, one turn's worth now and the rest in later turns, in order. */
+  private Future<Void> parse(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records, int from, Parsed out) {
+    int to = Math.min(records.size(), from + PARSE_TURN);
     String idPrefix = st.id + "-";
-    for (ConsumerRecord<byte[], byte[]> rec : records) {
+    for (ConsumerRecord<byte[], byte[]> rec : records.subList(from, to)) {
       Result result;
       try {
-        result = parser.parse(rec.value(), rec.offset(), idPrefix, now);
+        result = parser.parse(rec.value(), rec.offset(), idPrefix, out.now);
       } catch (RuntimeException e) {
         // A record that makes the parser throw is a defect in Pulse; it costs that record, never its neighbours.
         LOG.error("{}: parsing the record at offset {} threw; dead-lettering it", st.id, rec.offset(), e);
         result = new Invalid(EventParser.Reason.PROCESSING_ERROR, "parsing the record failed: " + e);
       }
       if (result instanceof Valid v) {
-        boolean late = st.tracker.observe(v.event().eventTimeMillis(), now);
-        valid.add(v.event().withLate(late));
+        boolean late = st.tracker.observe(v.event().eventTimeMillis(), out.now);
+        out.valid.add(v.event().withLate(late));
         if (late) {
           metrics.lateEvents(1);
         }
@@ -382,21 +415,24 @@ public final class IngestVerticle extends VerticleBase {
         deadLetterLog.record(invalid.code(), invalid.detail());
         DeadLetter letter = deadLetter(rec, invalid);
         if (enricherWritesDeadLetters) {
-          forEnricher.add(letter);
+          out.forEnricher.add(letter);
         } else {
-          deadLettered.add(deadLetters.send(producerRecord(letter)));
+          out.deadLettered.add(deadLetters.send(producerRecord(letter)));
         }
       }
     }
-    metrics.validEvents(valid.size());
-    if (!valid.isEmpty()) {
-      st.lastEventAt = now;
+    if (to == records.size()) {
+      return Future.succeededFuture();
     }
-    long first = records.get(0).offset();
-    long next = records.get(records.size() - 1).offset() + 1;
-    EventBatch batch = new EventBatch(st.id, first, next, valid, st.tracker.watermark(), st.tracker.maxEventTime(),
-        forEnricher);
-    return deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(deadLettered).map(batch);
+    Promise<Void> rest = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        parse(st, records, to, out).onComplete(rest);
+      } catch (RuntimeException e) {
+        rest.fail(e); // as from the first turn: the partition is rewound, its slot given back
+      }
+    });
+    return rest.future();
   }
 
   /**

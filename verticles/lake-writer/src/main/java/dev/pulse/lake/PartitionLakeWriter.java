@@ -1,5 +1,6 @@
 package dev.pulse.lake;
 
+import dev.pulse.common.CrashPoints;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.SinkCheckpoint;
@@ -126,13 +127,17 @@ final class PartitionLakeWriter {
         LakeFileName name = new LakeFileName(partition, rollFirstOffset, nextOffset, index++, count, generation);
         renames.add(new Path[] {f.temp(), f.temp().resolveSibling(name.fileName())});
       }
-      for (Path[] r : renames) {
-        Files.move(r[0], r[1], StandardCopyOption.ATOMIC_MOVE);
+      for (int i = 0; i < renames.size(); i++) {
+        if (i > 0) {
+          CrashPoints.reached(CrashPoints.LAKE_BETWEEN_RENAMES);
+        }
+        Files.move(renames.get(i)[0], renames.get(i)[1], StandardCopyOption.ATOMIC_MOVE);
       }
       for (Path[] r : renames) {
         force(r[1].getParent());
       }
       open.clear();
+      CrashPoints.reached(CrashPoints.LAKE_BEFORE_PROGRESS);
     }
     writeProgress();
     rollFirstOffset = nextOffset;
