@@ -82,8 +82,6 @@ public final class IngestVerticle extends VerticleBase {
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
   private static final String COMPONENT = "ingest";
-  /** Most records parsed in one event-loop turn and handed over as one batch. */
-  private static final int MAX_BATCH_RECORDS = 500;
   /** Failure code of a sink that no longer has the partition open: the whole partition is opened again. */
   private static final int NOT_OWNER = 409;
 
@@ -277,9 +275,7 @@ public final class IngestVerticle extends VerticleBase {
       List<ConsumerRecord<byte[], byte[]>> fresh = list.subList(from, list.size());
       st.nextToHandOver = fresh.get(fresh.size() - 1).offset() + 1;
       metrics.recordsRead(fresh.size());
-      for (int i = 0; i < fresh.size(); i += MAX_BATCH_RECORDS) {
-        enqueue(st, fresh.subList(i, Math.min(fresh.size(), i + MAX_BATCH_RECORDS)));
-      }
+      enqueue(st, fresh);
     }
   }
 
@@ -292,8 +288,7 @@ public final class IngestVerticle extends VerticleBase {
   private void enqueue(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
     long gen = st.generation;
     inflight(st, +1);
-    // Each batch is parsed in an event-loop turn of its own, so a large poll never holds the loop for long.
-    st.tail = st.tail.transform(ignored -> nextTurn()).transform(ignored -> {
+    st.tail = st.tail.transform(ignored -> {
       if (gen != st.generation) {
         inflight(st, -1);
         return Future.succeededFuture();
@@ -314,12 +309,6 @@ public final class IngestVerticle extends VerticleBase {
         return Future.succeededFuture();
       });
     });
-  }
-
-  private Future<Void> nextTurn() {
-    Promise<Void> turn = Promise.promise();
-    context.runOnContext(v -> turn.complete());
-    return turn.future();
   }
 
   private void send(PartitionState st, long gen, EventBatch batch) {
