@@ -59,18 +59,16 @@ public final class PulseNode {
   private final List<String> deployments;
   private final NodeOptions node;
   private final PipelineMetrics metrics;
-  private final String dashboardHost;
-  private final Integer dashboardPort;
+  private final DashboardVerticle dashboard;
 
   private PulseNode(Vertx vertx, Pool pool, List<String> deployments, NodeOptions node, PipelineMetrics metrics,
-      String dashboardHost, Integer dashboardPort) {
+      DashboardVerticle dashboard) {
     this.vertx = vertx;
     this.pool = pool;
     this.deployments = deployments;
     this.node = node;
     this.metrics = metrics;
-    this.dashboardHost = dashboardHost;
-    this.dashboardPort = dashboardPort;
+    this.dashboard = dashboard;
   }
 
   /**
@@ -127,8 +125,7 @@ public final class PulseNode {
     PipelineMetrics metrics = new PipelineMetrics(registry);
     Pool pool = null;
     List<String> deployments = new ArrayList<>();
-    String dashboardHost = null;
-    Integer dashboardPort = null;
+    DashboardVerticle dashboard = null;
     try {
       if (aggregator != null || node.has(Role.DASHBOARD) || node.has(Role.LAKE_WRITER)) {
         pool = PgBuilder.pool()
@@ -165,13 +162,10 @@ public final class PulseNode {
             node.topics(), node.sinks(), clock, node.nodeName(), metrics)), START_TIMEOUT));
       }
       if (node.has(Role.DASHBOARD)) {
-        DashboardVerticle dashboard = new DashboardVerticle(DashboardOptions.from(config), pool, pg.schema(),
+        dashboard = new DashboardVerticle(DashboardOptions.from(config), pool, pg.schema(),
             endpoints.kafkaBootstrap(), node.topics(), WatermarkOptions.from(config).allowedLateness().toMillis(),
             registry, clock, node.nodeName());
         deployments.add(Blocking.await(vertx.deployVerticle(dashboard), START_TIMEOUT));
-        String host = DashboardOptions.from(config).host();
-        dashboardHost = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
-        dashboardPort = dashboard.port();
       }
     } catch (RuntimeException e) {
       Pool p = pool;
@@ -179,7 +173,7 @@ public final class PulseNode {
       throw e;
     }
     LOG.info("node {} runs {}", node.nodeName(), node.roles().stream().map(Role::id).sorted().toList());
-    return new PulseNode(vertx, pool, deployments, node, metrics, dashboardHost, dashboardPort);
+    return new PulseNode(vertx, pool, deployments, node, metrics, dashboard);
   }
 
   /** Undeploys in reverse order (ingest first, so the sinks get to write what they hold), then closes. */
@@ -209,14 +203,21 @@ public final class PulseNode {
     return metrics;
   }
 
-  /** Where this node's dashboard answers, if it runs one. */
+  /**
+   * The address this node's dashboard is bound to, if it runs one: what was configured (0.0.0.0 stays 0.0.0.0, see
+   * {@link #dashboardOnAllInterfaces()}) with the port it got.
+   */
   public java.util.Optional<String> dashboardUrl() {
-    return dashboardPort == null ? java.util.Optional.empty()
-        : java.util.Optional.of("http://" + dashboardHost + ":" + dashboardPort + "/");
+    return dashboard == null ? java.util.Optional.empty() : java.util.Optional.of(dashboard.url());
+  }
+
+  /** Whether the dashboard listens on every interface (0.0.0.0 or ::), so other hosts reach it too. */
+  public boolean dashboardOnAllInterfaces() {
+    return dashboard != null && dashboard.onAllInterfaces();
   }
 
   /** The dashboard's port, if this node runs one. */
   public java.util.OptionalInt dashboardPort() {
-    return dashboardPort == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(dashboardPort);
+    return dashboard == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(dashboard.port());
   }
 }

@@ -99,7 +99,7 @@ public final class RunCommand implements Callable<Integer> {
     System.out.println("  PostgreSQL  " + pg.displayUrl() + (infra.embeddedPostgres() ? "  (embedded)" : "")
         + "   schema: " + pg.schema());
     node.dashboardUrl().ifPresent(url -> System.out.println("  Dashboard   " + url
-        + "   (REST under /api, /health, /metrics)"));
+        + (node.dashboardOnAllInterfaces() ? " (all interfaces)" : "") + "   (REST under /api, /health, /metrics)"));
     if (node.options().has(dev.pulse.common.Role.LAKE_WRITER)) {
       System.out.println("  Lake        " + dev.pulse.lake.LakeOptions.from(config).dir().toAbsolutePath()
           + "   (java -jar verticles/app/target/pulse.jar query)");

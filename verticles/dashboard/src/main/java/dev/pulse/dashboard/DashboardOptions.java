@@ -24,11 +24,19 @@ public record DashboardOptions(
     if (token.isPresent() && token.get().length() < 16) {
       throw config.fail("dashboard.api.token", "must be at least 16 characters when set");
     }
+    List<String> origins = config.list("dashboard.allowed.origins");
+    for (String origin : origins) {
+      try {
+        WebOrigin.parse(origin);
+      } catch (IllegalArgumentException e) {
+        throw config.fail("dashboard.allowed.origins", e.getMessage());
+      }
+    }
     return new DashboardOptions(
         config.required("dashboard.host"),
         config.intIn("dashboard.port", 0, 65535),
         token,
-        config.list("dashboard.allowed.origins"),
+        origins,
         config.intIn("dashboard.producer.max.rate", 1, 10_000_000),
         config.intIn("dashboard.producer.max.runs", 1, 64),
         config.duration("dashboard.producer.max.duration", Duration.ofSeconds(1), Duration.ofDays(1)),

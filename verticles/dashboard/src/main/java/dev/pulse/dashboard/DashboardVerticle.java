@@ -5,15 +5,19 @@ import dev.pulse.common.Topics;
 import dev.pulse.common.model.PartitionId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
@@ -24,16 +28,16 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.sqlclient.Pool;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -50,6 +54,21 @@ public final class DashboardVerticle extends VerticleBase {
   private static final long PUSH_EVERY_MS = 250;
   private static final long STATUS_EVERY_MS = 1_000;
   private static final Duration MAX_QUERY_SPAN = Duration.ofDays(7);
+  /** Times PostgreSQL and the client encode without trouble, and wider than any window Pulse can have. */
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+  /** The longest page_url ingest accepts: no longer one can match. */
+  private static final int MAX_URL_CHARS = 4096;
+  /** Browsers send nothing up the socket; anything bigger than this is not a dashboard page talking. */
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024;
+  /** Request lines up to this long, so an over-long url= gets a JSON 400 from us rather than a bare 414. */
+  private static final int MAX_REQUEST_LINE = 16 * 1024;
+  /** Scripts, styles and connections only from the dashboard itself ('self' covers its ws:// in Chromium). */
+  private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+      + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+      + "frame-ancestors 'none'";
+  private static final String NOT_ON_LOOPBACK = "set dashboard.api.token (PULSE_API_TOKEN) to use the producer API"
+      + " on a non-loopback address";
 
   private final DashboardOptions options;
   private final Pool pool;
@@ -60,6 +79,7 @@ public final class DashboardVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final Clock clock;
   private final String nodeName;
+  private final BindAddress bind;
 
   private final LiveWindows live = new LiveWindows();
   private final ClusterStatus cluster = new ClusterStatus();
@@ -71,6 +91,8 @@ public final class DashboardVerticle extends VerticleBase {
   private ProducerRuns producerRuns;
   private KafkaAdminClient kafkaAdmin;
   private HttpServer server;
+  /** Set once the port is known; until then requests are answered 503. */
+  private OriginPolicy originPolicy;
 
   public DashboardVerticle(DashboardOptions options, Pool pool, String schema, String bootstrapServers, Topics topics,
       long allowedLatenessMs, PrometheusMeterRegistry registry, Clock clock, String nodeName) {
@@ -83,6 +105,8 @@ public final class DashboardVerticle extends VerticleBase {
     this.registry = registry;
     this.clock = clock;
     this.nodeName = nodeName;
+    // Here, on the deploying thread: the first look at an address loads Netty's NetUtil, which reads the system.
+    this.bind = BindAddress.of(options.host());
   }
 
   @Override
@@ -109,7 +133,9 @@ public final class DashboardVerticle extends VerticleBase {
         .onSuccess(runs -> producerRuns = runs)
         .compose(runs -> Future.all(windows.completion(), status.completion(), history))
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setMaxWebSocketMessageSize(64 * 1024)
+                .setMaxWebSocketFrameSize(MAX_INBOUND_MESSAGE_BYTES)
+                .setMaxWebSocketMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .setMaxInitialLineLength(MAX_REQUEST_LINE)
                 // A fixed, modest kernel buffer per connection: a stuck browser holds little memory, and the
                 // drop-oldest queue takes over soon.
                 .setSendBufferSize(options.socketSendBufferBytes()))
@@ -117,7 +143,13 @@ public final class DashboardVerticle extends VerticleBase {
             .listen())
         .onSuccess(s -> {
           server = s;
-          LOG.info("dashboard at http://{}:{}/", options.host(), s.actualPort());
+          originPolicy = new OriginPolicy(bind, s.actualPort(),
+              options.allowedOrigins().stream().map(WebOrigin::parse).toList());
+          LOG.info("dashboard at {}{}", url(), bind.wildcard() ? " (all interfaces)" : "");
+          if (!bind.loopback() && options.apiToken().isEmpty()) {
+            LOG.warn("dashboard listens on {}, beyond loopback, and no API token is set: POST and DELETE "
+                + "/api/producer are refused; {}", options.host(), NOT_ON_LOOPBACK);
+          }
         });
   }
 
@@ -137,12 +169,29 @@ public final class DashboardVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /** The address as bound, e.g. http://127.0.0.1:8080/, or http://0.0.0.0:8080/ for all interfaces. */
+  public String url() {
+    return WebOrigin.http(bind.host(), port()) + "/";
+  }
+
+  /** Whether the dashboard listens on every interface (0.0.0.0 or ::), not one address. */
+  public boolean onAllInterfaces() {
+    return bind.wildcard();
+  }
+
   private Router router() {
     Router router = Router.router(vertx);
-    router.route("/api/*").handler(BodyHandler.create().setBodyLimit(options.bodyLimitBytes()));
-    router.post("/api/producer").handler(this::requireToken).handler(this::startProducer);
+    router.route().handler(this::securityHeaders).handler(this::requireOwnHost);
+    // Checks that need no body come first: a refused request is answered before a byte of its body is read. They
+    // are a route of their own because Vert.x wants a BodyHandler ahead of any other handler of its route.
+    router.post("/api/producer").handler(this::requireOwnOrigin).handler(this::requireProducerApi)
+        .handler(this::requireToken).handler(this::requireJson);
+    router.post("/api/producer")
+        .handler(BodyHandler.create(false).setBodyLimit(options.bodyLimitBytes()).setDeleteUploadedFilesOnEnd(true))
+        .handler(this::startProducer);
     router.get("/api/producer/:id").handler(this::producerStatus);
-    router.delete("/api/producer/:id").handler(this::requireToken).handler(this::stopProducer);
+    router.delete("/api/producer/:id").handler(this::requireOwnOrigin).handler(this::requireProducerApi)
+        .handler(this::requireToken).handler(this::stopProducer);
     router.get("/api/windows/page-views").handler(this::pageViews);
     router.get("/api/windows/active-users").handler(this::activeUsers);
     router.route("/api/*").handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method() + " "
@@ -151,11 +200,19 @@ public final class DashboardVerticle extends VerticleBase {
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/ws").handler(this::upgrade);
+    // Versioned paths: cached as immutable.
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
-    router.route("/*").handler(StaticHandler.create("web"));
+    // The UI's own files keep their names from release to release: the browser revalidates them every time.
+    router.route("/*").handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> ctx.response().headers().set(HttpHeaders.CACHE_CONTROL, "no-cache"));
+      ctx.next();
+    }).handler(StaticHandler.create("web"));
+    router.route().handler(ctx -> error(ctx, 404, "nothing at " + ctx.request().method() + " "
+        + shorten(ctx.request().path())));
     router.route().failureHandler(ctx -> {
       int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
       String message = status == 413 ? "request body larger than " + options.bodyLimitBytes() + " bytes"
+          : status >= 500 ? "request failed; see the dashboard's log"
           : ctx.failure() != null ? ctx.failure().getMessage() : "request failed";
       if (status >= 500) {
         LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
@@ -163,6 +220,68 @@ public final class DashboardVerticle extends VerticleBase {
       error(ctx, status, message);
     });
     return router;
+  }
+
+  // ---------------------------------------------------------------- request checks
+
+  private void securityHeaders(RoutingContext ctx) {
+    ctx.response().headers()
+        .set("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        .set("X-Content-Type-Options", "nosniff")
+        .set("X-Frame-Options", "DENY")
+        .set("Referrer-Policy", "no-referrer");
+    ctx.next();
+  }
+
+  /** Against DNS rebinding: on loopback, only requests addressed to a loopback name (or an allowed origin). */
+  private void requireOwnHost(RoutingContext ctx) {
+    if (originPolicy == null) {
+      error(ctx, 503, "the dashboard is starting");
+      return;
+    }
+    HostAndPort authority = ctx.request().authority();
+    String host = ctx.request().getHeader(HttpHeaders.HOST);
+    if (authority == null && host == null) {
+      ctx.next(); // HTTP/1.0 without Host: no browser sends that
+      return;
+    }
+    if (authority != null && originPolicy.hostAllowed(authority.host(), authority.port())) {
+      ctx.next();
+      return;
+    }
+    error(ctx, 421, "this dashboard does not answer for host '" + shorten(host == null ? authority.toString() : host)
+        + "'; add its origin to dashboard.allowed.origins to reach it under that name");
+  }
+
+  /** Against cross-site requests: a browser page may change state only from an allowed origin. */
+  private void requireOwnOrigin(RoutingContext ctx) {
+    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+    if (origin == null || originPolicy.originAllowed(origin)) {
+      ctx.next();
+      return;
+    }
+    error(ctx, 403, "requests from origin '" + shorten(origin) + "' are not allowed (dashboard.allowed.origins)");
+  }
+
+  /** Reachable from other hosts and no token: nobody can be told apart, so nobody may start or stop runs. */
+  private void requireProducerApi(RoutingContext ctx) {
+    if (!bind.loopback() && options.apiToken().isEmpty()) {
+      error(ctx, 403, NOT_ON_LOOPBACK);
+      return;
+    }
+    ctx.next();
+  }
+
+  /** JSON only: a cross-site form or a "simple" fetch cannot send it without a CORS preflight, which we never pass. */
+  private void requireJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if ("application/json".equals(mediaType)) {
+      ctx.next();
+      return;
+    }
+    error(ctx, 415, "POST /api/producer takes a JSON object with Content-Type: application/json"
+        + (type == null ? "" : ", not '" + shorten(type) + "'"));
   }
 
   // ---------------------------------------------------------------- live push
@@ -204,25 +323,17 @@ public final class DashboardVerticle extends VerticleBase {
   }
 
   private void upgrade(RoutingContext ctx) {
-    String origin = ctx.request().getHeader("Origin");
-    if (origin != null && !originAllowed(origin, ctx.request().getHeader("Host"))) {
-      error(ctx, 403, "WebSocket from origin " + origin + " is not allowed (dashboard.allowed.origins)");
+    if (!ctx.request().canUpgradeToWebSocket()) {
+      error(ctx, 400, "/ws is the dashboard's WebSocket: it needs an Upgrade: websocket request");
       return;
     }
-    ctx.request().toWebSocket().onSuccess(this::onBrowser).onFailure(ctx::fail);
-  }
-
-  private boolean originAllowed(String origin, String host) {
-    if (options.allowedOrigins().contains(origin)) {
-      return true;
+    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+    if (origin != null && !originPolicy.originAllowed(origin)) {
+      error(ctx, 403, "WebSocket from origin '" + shorten(origin) + "' is not allowed (dashboard.allowed.origins)");
+      return;
     }
-    try {
-      URI uri = URI.create(origin);
-      String originHost = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
-      return host != null && host.equalsIgnoreCase(originHost);
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
+    ctx.request().toWebSocket().onSuccess(this::onBrowser)
+        .onFailure(e -> error(ctx, 400, "WebSocket handshake failed: " + e.getMessage()));
   }
 
   private void onBrowser(ServerWebSocket ws) {
@@ -230,9 +341,30 @@ public final class DashboardVerticle extends VerticleBase {
     JsonObject snapshot = live.snapshot().put("type", "snapshot").put("status", cluster.toJson(clock.millis()));
     channel.send(snapshot.encode());
     browsers.add(channel);
-    ws.textMessageHandler(text -> { });
+    InboundMessages inbound = new InboundMessages(MAX_INBOUND_MESSAGE_BYTES);
+    ws.frameHandler(frame -> {
+      if (frame.isText() || frame.isBinary() || frame.isContinuation()) {
+        InboundMessages.Verdict verdict = inbound.frame(frame.isText(), frame.isContinuation(), frame.isFinal(),
+            frame.binaryData().getBytes());
+        if (verdict != InboundMessages.Verdict.CARRY_ON) {
+          drop(ws, channel, verdict.closeCode, verdict.name());
+        }
+      }
+    });
     ws.closeHandler(v -> browsers.remove(channel));
-    ws.exceptionHandler(e -> browsers.remove(channel));
+    // Netty reports a frame beyond the frame limit (and other protocol errors) here, and then ignores the socket's
+    // input: close it, with the code the error calls for.
+    ws.exceptionHandler(e -> drop(ws, channel,
+        e instanceof CorruptedWebSocketFrameException c ? (short) c.closeStatus().code() : (short) 1011,
+        e.getMessage()));
+  }
+
+  private void drop(ServerWebSocket ws, BrowserChannel channel, short code, String reason) {
+    browsers.remove(channel);
+    if (!ws.isClosed()) {
+      LOG.info("closing a dashboard WebSocket from {} with {}: {}", ws.remoteAddress(), code, reason);
+      ws.close(code);
+    }
   }
 
   // ---------------------------------------------------------------- REST
@@ -291,14 +423,26 @@ public final class DashboardVerticle extends VerticleBase {
       return;
     }
     String url = ctx.request().getParam("url");
-    queries.pageViews(range[0], range[1], url).onComplete(ar -> {
-      if (ar.succeeded()) {
-        json(ctx, 200, new JsonObject().put("from", range[0].toString()).put("to", range[1].toString())
-            .put("rows", ar.result()));
-      } else {
-        error(ctx, 503, "PostgreSQL: " + ar.cause().getMessage());
-      }
-    });
+    if (url != null && url.length() > MAX_URL_CHARS) {
+      error(ctx, 400, "url is longer than " + MAX_URL_CHARS + " characters, the longest page_url Pulse keeps");
+      return;
+    }
+    if (url != null && url.indexOf('\u0000') >= 0) {
+      error(ctx, 400, "url must not contain a NUL character");
+      return;
+    }
+    queries.pageViews(range[0], range[1], url).onComplete(ar -> answer(ctx, range, ar));
+  }
+
+  private void answer(RoutingContext ctx, Instant[] range, AsyncResult<JsonArray> ar) {
+    if (ar.succeeded()) {
+      json(ctx, 200, new JsonObject().put("from", range[0].toString()).put("to", range[1].toString())
+          .put("rows", ar.result()));
+    } else {
+      // The database's own words stay in the log: they are for the operator, not for any caller.
+      LOG.warn("window query {} failed: {}", ctx.request().uri(), ar.cause().toString());
+      error(ctx, 503, "the window store (PostgreSQL) cannot answer now; see the dashboard's log");
+    }
   }
 
   private void activeUsers(RoutingContext ctx) {
@@ -306,22 +450,15 @@ public final class DashboardVerticle extends VerticleBase {
     if (range == null) {
       return;
     }
-    queries.activeUsers(range[0], range[1]).onComplete(ar -> {
-      if (ar.succeeded()) {
-        json(ctx, 200, new JsonObject().put("from", range[0].toString()).put("to", range[1].toString())
-            .put("rows", ar.result()));
-      } else {
-        error(ctx, 503, "PostgreSQL: " + ar.cause().getMessage());
-      }
-    });
+    queries.activeUsers(range[0], range[1]).onComplete(ar -> answer(ctx, range, ar));
   }
 
   /** from and to as ISO-8601 instants or epoch milliseconds; by default the last hour. */
   private Instant[] range(RoutingContext ctx) {
     Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     try {
-      Instant to = time(ctx.request().getParam("to"), now);
-      Instant from = time(ctx.request().getParam("from"), to.minus(Duration.ofHours(1)));
+      Instant to = time("to", ctx.request().getParam("to"), now);
+      Instant from = time("from", ctx.request().getParam("from"), to.minus(Duration.ofHours(1)));
       if (!from.isBefore(to)) {
         error(ctx, 400, "from must be before to");
         return null;
@@ -337,15 +474,27 @@ public final class DashboardVerticle extends VerticleBase {
     }
   }
 
-  private static Instant time(String raw, Instant dflt) {
+  private static Instant time(String name, String raw, Instant dflt) {
+    Instant t;
     if (raw == null || raw.isBlank()) {
-      return dflt;
+      t = dflt;
+    } else {
+      try {
+        t = raw.chars().allMatch(c -> c >= '0' && c <= '9') ? Instant.ofEpochMilli(Long.parseLong(raw))
+            : Instant.parse(raw);
+      } catch (DateTimeException | NumberFormatException e) {
+        throw new IllegalArgumentException(name + " '" + shorten(raw)
+            + "' is not an ISO-8601 instant or epoch milliseconds");
+      }
     }
-    try {
-      return raw.chars().allMatch(Character::isDigit) ? Instant.ofEpochMilli(Long.parseLong(raw)) : Instant.parse(raw);
-    } catch (DateTimeParseException | NumberFormatException e) {
-      throw new IllegalArgumentException("'" + raw + "' is not an ISO-8601 instant or epoch milliseconds");
+    if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+      throw new IllegalArgumentException(name + " must lie between " + EARLIEST + " and " + LATEST + ", not " + t);
     }
+    return t;
+  }
+
+  private static String shorten(String s) {
+    return s.length() <= 60 ? s : s.substring(0, 57) + "...";
   }
 
   private HealthChecks healthChecks() {

@@ -8,6 +8,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +47,9 @@ final class ProducerRuns {
     }
   }
 
+  /** Ended runs (finished, failed or stopped) still answered by GET, newest kept. */
+  static final int KEEP_ENDED_RUNS = 100;
+
   private final Vertx vertx;
   private final DashboardOptions options;
   private final String topic;
@@ -76,21 +80,20 @@ final class ProducerRuns {
     if (body.containsKey("duration")) {
       Object d = body.getValue("duration");
       String text = d instanceof Number n ? n.longValue() + "s" : String.valueOf(d);
-      duration = dev.pulse.common.config.PulseConfig.parseDuration(text)
-          .orElseThrow(() -> new Refused(400, "duration '" + text + "' is not a duration (e.g. 30s, 5m)"));
+      duration = parseDuration(text);
       if (duration.isZero() || duration.compareTo(options.maxProducerDuration()) > 0) {
         throw new Refused(400, "duration must be > 0 and at most " + options.maxProducerDuration());
       }
     }
-    long count = (long) number(body, "count", -1, 1, options.maxProducerCount());
+    long count = (long) whole(body, "count", -1, 1, options.maxProducerCount());
     if (duration == null && count < 0) {
       duration = Duration.ofSeconds(60);
     }
-    int users = (int) number(body, "users", 1000, 1, 10_000_000);
-    int pages = (int) number(body, "pages", 50, 1, 100_000);
+    int users = (int) whole(body, "users", 1000, 1, 10_000_000);
+    int pages = (int) whole(body, "pages", 50, 1, 100_000);
     double lateShare = number(body, "lateShare", 0, 0, 1);
     double invalidShare = number(body, "invalidShare", 0, 0, 1);
-    long seed = (long) number(body, "seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+    long seed = (long) whole(body, "seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
     GeneratorSpec spec;
     try {
       spec = new GeneratorSpec(users, pages, lateShare, invalidShare, allowedLatenessMs, seed);
@@ -112,8 +115,21 @@ final class ProducerRuns {
       } else if (!"stopped".equals(entry.state)) {
         entry.state = "finished";
       }
+      forgetOldRuns();
     });
     return status(id).orElseThrow();
+  }
+
+  /** Keeps the last {@link #KEEP_ENDED_RUNS} ended runs, so a dashboard that runs for months holds bounded state. */
+  private void forgetOldRuns() {
+    long ended = runs.values().stream().filter(r -> !"running".equals(r.state)).count();
+    Iterator<Run> oldestFirst = runs.values().iterator();
+    while (ended > KEEP_ENDED_RUNS && oldestFirst.hasNext()) {
+      if (!"running".equals(oldestFirst.next().state)) {
+        oldestFirst.remove();
+        ended--;
+      }
+    }
   }
 
   Optional<JsonObject> status(String id) {
@@ -137,7 +153,9 @@ final class ProducerRuns {
       r.state = "stopped";
       r.run.stop();
     }
-    return status(id);
+    Optional<JsonObject> stopped = status(id);
+    forgetOldRuns();
+    return stopped;
   }
 
   void close() {
@@ -147,6 +165,28 @@ final class ProducerRuns {
       producer.close(Duration.ofSeconds(5));
       return null;
     });
+  }
+
+  private static Duration parseDuration(String text) {
+    try {
+      return dev.pulse.common.config.PulseConfig.parseDuration(text)
+          .orElseThrow(() -> new Refused(400, "duration '" + shorten(text) + "' is not a duration (e.g. 30s, 5m)"));
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      throw new Refused(400, "duration '" + shorten(text) + "' is too long");
+    }
+  }
+
+  private static String shorten(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+  }
+
+  /** A number that must have no fraction (counts, sizes, the seed). */
+  private static double whole(JsonObject body, String field, double dflt, double min, double max) {
+    double d = number(body, field, dflt, min, max);
+    if (d != Math.rint(d)) {
+      throw new Refused(400, field + " must be a whole number, got " + fmt(d));
+    }
+    return d;
   }
 
   private static double number(JsonObject body, String field, double dflt, double min, double max) {

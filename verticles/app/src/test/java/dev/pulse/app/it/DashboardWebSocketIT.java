@@ -66,6 +66,48 @@ class DashboardWebSocketIT {
   }
 
   @Test
+  void aPageOnARebindedHostNameCannotOpenTheSocket() {
+    // DNS rebinding: evil.example now resolves to 127.0.0.1, so its page is same-origin with its own Host header
+    RawHttp.Response r = RawHttp.exchange(port, "GET /ws HTTP/1.1\r\nHost: evil.example:" + port
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        + "Sec-WebSocket-Version: 13\r\nOrigin: http://evil.example:" + port + "\r\n\r\n", null);
+    assertEquals(421, r.status(), r.toString());
+    assertTrue(new JsonObject(r.body()).getString("error").contains("evil.example"), r.body());
+  }
+
+  @Test
+  void anOversizedFragmentedMessageClosesTheSocketWith1009() {
+    try (RawWebSocket ws = new RawWebSocket(port)) {
+      // a text message that never ends: one frame, then continuation frames, 300 KB in all
+      byte[] kilobyte = "x".repeat(1_000).getBytes(StandardCharsets.US_ASCII);
+      boolean open = ws.send(RawWebSocket.TEXT, false, kilobyte);
+      for (int i = 0; i < 300 && open; i++) {
+        open = ws.send(RawWebSocket.CONTINUATION, false, kilobyte);
+      }
+      assertEquals(1009, ws.awaitCloseCode());
+    }
+  }
+
+  @Test
+  void anOversizedSingleFrameClosesTheSocketWith1009() {
+    try (RawWebSocket ws = new RawWebSocket(port)) {
+      ws.send(RawWebSocket.TEXT, true, "x".repeat(200_000).getBytes(StandardCharsets.US_ASCII));
+      assertEquals(1009, ws.awaitCloseCode());
+    }
+  }
+
+  @Test
+  void invalidUtf8InATextFrameClosesTheSocketWith1007() {
+    try (RawWebSocket ws = new RawWebSocket(port)) {
+      // "é" split across two frames is fine; 0xC3 0x28 is not UTF-8
+      ws.send(RawWebSocket.TEXT, false, new byte[] {(byte) 0xC3});
+      ws.send(RawWebSocket.CONTINUATION, true, new byte[] {(byte) 0xA9});
+      ws.send(RawWebSocket.TEXT, true, new byte[] {(byte) 0xC3, 0x28});
+      assertEquals(1007, ws.awaitCloseCode());
+    }
+  }
+
+  @Test
   void aBrowserGetsTheSnapshotFirstThenLiveStatus() {
     List<JsonObject> received = new CopyOnWriteArrayList<>();
     WebSocket ws = connect("http://127.0.0.1:" + port);
@@ -108,7 +150,7 @@ class DashboardWebSocketIT {
     // When heavy synthetic traffic (nearly every event a new URL, so large updates) runs for a while
     long events = 100_000;
     HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port + "/api/producer"))
+            URI.create("http://127.0.0.1:" + port + "/api/producer")).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("rate", 20_000).put("count", events)
             .put("pages", 100_000).put("users", 5_000).encode())).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(202, started.statusCode(), started.body());
