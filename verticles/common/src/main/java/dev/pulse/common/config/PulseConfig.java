@@ -263,13 +263,17 @@ public final class PulseConfig {
       } catch (NumberFormatException e) {
         return Optional.empty();
       }
-      return Optional.of(switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      });
+      try {
+        return Optional.of(switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        });
+      } catch (ArithmeticException e) {
+        return Optional.empty(); // more seconds than a Duration holds
+      }
     }
     try {
       Duration d = Duration.parse(raw.trim());

@@ -57,6 +57,14 @@ class PulseConfigTest {
   }
 
   @Test
+  void aDurationTooLargeToHoldNamesItsKey() {
+    PulseConfig c = PulseConfig.defaults().with(Map.of("dashboard.producer.max.duration", "999999999999999999d"));
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> c.duration("dashboard.producer.max.duration", Duration.ZERO, Duration.ofDays(1)));
+    assertEquals("dashboard.producer.max.duration", e.key());
+  }
+
+  @Test
   void anUnknownKeyIsAnError() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> PulseConfig.defaults().with(Map.of("aggregator.lateness", "30s")));
