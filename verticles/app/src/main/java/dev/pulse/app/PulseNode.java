@@ -53,6 +53,7 @@ public final class PulseNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(PulseNode.class);
   private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+  private static final Duration CLOSE_AFTER_FAILURE_TIMEOUT = Duration.ofSeconds(15);
 
   private final Vertx vertx;
   private final Pool pool;
@@ -168,12 +169,27 @@ public final class PulseNode {
         deployments.add(Blocking.await(vertx.deployVerticle(dashboard), START_TIMEOUT));
       }
     } catch (RuntimeException e) {
-      Pool p = pool;
-      Blocking.await(vertx.close().transform(ar -> p == null ? Future.succeededFuture() : p.close()), START_TIMEOUT);
+      LOG.error("node start failed: {}", e.getMessage());
+      closeAfterFailedStart(vertx, pool);
       throw e;
     }
     LOG.info("node {} runs {}", node.nodeName(), node.roles().stream().map(Role::id).sorted().toList());
     return new PulseNode(vertx, pool, deployments, node, metrics, dashboard);
+  }
+
+  /**
+   * Releases what a failed start had opened. Nothing is chained on Vert.x's close: its completion is emitted on
+   * an event loop that is already gone, so a continuation would never run and the start would hang.
+   */
+  private static void closeAfterFailedStart(Vertx vertx, Pool pool) {
+    try {
+      if (pool != null) {
+        Blocking.await(pool.close(), CLOSE_AFTER_FAILURE_TIMEOUT);
+      }
+      Blocking.await(vertx.close(), CLOSE_AFTER_FAILURE_TIMEOUT);
+    } catch (RuntimeException closeFailure) {
+      LOG.warn("closing after the failed start: {}", closeFailure.toString());
+    }
   }
 
   /** Undeploys in reverse order (ingest first, so the sinks get to write what they hold), then closes. */

@@ -70,7 +70,8 @@ public final class RunCommand implements Callable<Integer> {
       return 2;
     } catch (RuntimeException e) {
       infra.close();
-      throw e;
+      System.err.println("pulse: cannot start the node: " + rootMessage(e));
+      return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -85,6 +86,20 @@ public final class RunCommand implements Callable<Integer> {
     printBanner(infra, node, config);
     stopped.await();
     return 0;
+  }
+
+  /** The innermost message that says something (deploy failures arrive wrapped). */
+  private static String rootMessage(Throwable e) {
+    String message = e.toString();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+        if (t instanceof IllegalStateException && t.getCause() != null && message.contains(" (")) {
+          break; // ours, naming the keys: more useful than the cause below it
+        }
+      }
+    }
+    return message;
   }
 
   private static void printBanner(Infrastructure infra, PulseNode node, PulseConfig config) {

@@ -140,7 +140,9 @@ public final class DashboardVerticle extends VerticleBase {
                 // drop-oldest queue takes over soon.
                 .setSendBufferSize(options.socketSendBufferBytes()))
             .requestHandler(router())
-            .listen())
+            .listen()
+            .recover(e -> Future.failedFuture(new IllegalStateException("the dashboard cannot listen on "
+                + options.host() + ":" + options.port() + " (dashboard.host, dashboard.port): " + e.getMessage(), e))))
         .onSuccess(s -> {
           server = s;
           originPolicy = new OriginPolicy(bind, s.actualPort(),
