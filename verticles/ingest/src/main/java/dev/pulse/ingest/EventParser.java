@@ -25,6 +25,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 
 /**
@@ -71,7 +72,9 @@ public final class EventParser {
       .optionalStart().appendLiteral(':').appendValue(ChronoField.SECOND_OF_MINUTE, 2)
       .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
       .optionalEnd()
-      .toFormatter();
+      // SMART (the default) would read 2026-02-30 as 2026-02-28 and 24:00 as the next midnight: a wrong event time.
+      .toFormatter()
+      .withResolverStyle(ResolverStyle.STRICT);
 
   /**
    * Strict about duplicate keys: with two {@code user_id}s, readers disagree on which one counts (most keep the

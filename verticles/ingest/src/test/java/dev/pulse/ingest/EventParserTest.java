@@ -70,6 +70,18 @@ class EventParserTest {
   }
 
   @Test
+  void impossibleDatesAndTimesAreBadTimestampsWithOrWithoutAnOffset() {
+    // once read without an offset as 2026-02-28T10:00Z and 2026-11-30T00:00Z: a wrong event time, silently
+    for (String time : new String[] {"2026-02-30T10:00:00", "2026-02-30T10:00:00Z", "2027-02-29 10:00:00",
+        "2026-04-31T10:00:00.000", "2026-11-28T24:00:00", "2026-11-28T24:00:00Z"}) {
+      invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":\"" + time + "\"}",
+          Reason.BAD_TIMESTAMP);
+    }
+    assertEquals(Instant.parse("2024-02-29T10:00:00Z").toEpochMilli(), valid("{\"user_id\":\"u\",\"page_url\":\"/\","
+        + "\"event_type\":\"click\",\"timestamp\":\"2024-02-29T10:00:00\"}").eventTimeMillis());
+  }
+
+  @Test
   void everyKindOfBadInputHasItsOwnReason() {
     invalid("not json", Reason.MALFORMED_JSON);
     invalid("[1,2]", Reason.NOT_AN_OBJECT);
