@@ -174,7 +174,9 @@ public final class EventParser {
     Object ts = json.getValue("timestamp");
     long eventTime;
     if (ts == null) {
-      return invalid(Reason.MISSING_FIELD, "timestamp is missing");
+      // null is a value of the wrong type, as for the other required fields; only an absent key is missing
+      return json.containsKey("timestamp") ? invalid(Reason.WRONG_TYPE, "timestamp is null")
+          : invalid(Reason.MISSING_FIELD, "timestamp is missing");
     } else if (ts instanceof String s) {
       Instant parsedTime = parseTime(s);
       if (parsedTime == null) {

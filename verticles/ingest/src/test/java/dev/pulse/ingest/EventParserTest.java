@@ -82,6 +82,17 @@ class EventParserTest {
   }
 
   @Test
+  void aNullRequiredFieldIsTheWrongTypeWhicheverFieldItIs() {
+    // timestamp: null once read as "timestamp is missing" (missing_field), user_id: null as wrong_type
+    for (String field : new String[] {"user_id", "page_url", "event_type", "timestamp"}) {
+      String json = "{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000}"
+          .replace("\"" + field + "\":", "\"" + field + "\":null,\"was\":");
+      Invalid i = invalid(json, Reason.WRONG_TYPE);
+      assertEquals(field + " is null", i.detail());
+    }
+  }
+
+  @Test
   void everyKindOfBadInputHasItsOwnReason() {
     invalid("not json", Reason.MALFORMED_JSON);
     invalid("[1,2]", Reason.NOT_AN_OBJECT);
