@@ -93,6 +93,27 @@ class EventParserTest {
   }
 
   @Test
+  void aPageUrlMayHaveUpTo2048BytesOfUtf8() {
+    // once 4096 characters, which PostgreSQL's index on page_view_counts cannot hold
+    assertInstanceOf(Valid.class, urlEvent("/" + "a".repeat(2047)));
+    assertEquals(Reason.FIELD_TOO_LONG, assertInstanceOf(Invalid.class, urlEvent("/" + "a".repeat(2048))).reason());
+    assertInstanceOf(Valid.class, urlEvent("/€" + "é".repeat(1021) + "a"));   // 1 + 3 + 2042 + 1 = 2047 bytes
+    Invalid i = assertInstanceOf(Invalid.class, urlEvent("/€" + "é".repeat(1022) + "a")); // 1025 chars, 2049 bytes
+    assertEquals(Reason.FIELD_TOO_LONG, i.reason());
+    assertTrue(i.detail().contains("2048 bytes"), i.detail());
+    assertInstanceOf(Valid.class, urlEvent("/" + "\\ud83d\\ude00".repeat(511) + "abc")); // 2048 bytes
+    assertInstanceOf(Invalid.class, urlEvent("/" + "\\ud83d\\ude00".repeat(512)));      // 2049 bytes
+  }
+
+  private static Result urlEvent(String url) {
+    EventParser roomy = new EventParser(64 * 1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+    String json = "{\"user_id\":\"u\",\"page_url\":\"" + url + "\",\"event_type\":\"page_view\","
+        + "\"timestamp\":1764324000000}";
+    return roomy.parse(json.getBytes(StandardCharsets.UTF_8), 1, "id", 0);
+  }
+
+  @Test
   void everyKindOfBadInputHasItsOwnReason() {
     invalid("not json", Reason.MALFORMED_JSON);
     invalid("[1,2]", Reason.NOT_AN_OBJECT);
