@@ -78,6 +78,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestVerticle extends VerticleBase {
 
+  /** The longest the event loop is held parsing records before other work gets a turn. */
+  private static final long PARSE_SLICE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
@@ -293,13 +295,7 @@ public final class IngestVerticle extends VerticleBase {
         inflight(st, -1);
         return Future.succeededFuture();
       }
-      Future<EventBatch> batch;
-      try {
-        batch = prepare(st, records);
-      } catch (RuntimeException e) {
-        batch = Future.failedFuture(e); // a defect outside any one record: retried from the durable state
-      }
-      return batch.transform(prepared -> {
+      return prepare(st, gen, records).transform(prepared -> {
         if (prepared.failed()) {
           inflight(st, -1);
           rewind(st, gen, prepared.cause());
@@ -342,15 +338,59 @@ public final class IngestVerticle extends VerticleBase {
 
   /**
    * Parses a run of records, marks late events, and dead-letters the invalid ones; completes with the batch
-   * of valid events once the dead-letter topic has acknowledged them.
+   * of valid events once the dead-letter topic has acknowledged them. Parsing yields the event loop every
+   * {@link #PARSE_SLICE_NANOS}: a poll's worth of hostile records (deep nesting, oversized values, malformed
+   * JSON, each costing an exception) takes far longer than an event loop may be held.
    */
-  private Future<EventBatch> prepare(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
-    long now = clock.millis();
-    List<ClickEvent> valid = new ArrayList<>(records.size());
-    List<Future<?>> deadLettered = new ArrayList<>();
-    List<DeadLetter> forEnricher = new ArrayList<>();
-    String idPrefix = st.id + "-";
-    for (ConsumerRecord<byte[], byte[]> rec : records) {
+  private Future<EventBatch> prepare(PartitionState st, long gen, List<ConsumerRecord<byte[], byte[]>> records) {
+    Preparation preparation = new Preparation(st, gen, records);
+    preparation.parseSlice();
+    return preparation.done.future();
+  }
+
+  /** One run of records on its way to becoming a batch, parsed a slice at a time. */
+  private final class Preparation {
+    private final PartitionState st;
+    private final long gen;
+    private final List<ConsumerRecord<byte[], byte[]>> records;
+    private final long now = clock.millis();
+    private final String idPrefix;
+    private final List<ClickEvent> valid;
+    private final List<Future<?>> deadLettered = new ArrayList<>();
+    private final List<DeadLetter> forEnricher = new ArrayList<>();
+    private final Promise<EventBatch> done = Promise.promise();
+    private int next;
+
+    Preparation(PartitionState st, long gen, List<ConsumerRecord<byte[], byte[]>> records) {
+      this.st = st;
+      this.gen = gen;
+      this.records = records;
+      this.idPrefix = st.id + "-";
+      this.valid = new ArrayList<>(records.size());
+    }
+
+    void parseSlice() {
+      if (gen != st.generation) {
+        // rewound or revoked between slices: the records will be read again; the watermark must not see them twice
+        done.fail(new IllegalStateException(st.id + " changed hands while its records were parsed"));
+        return;
+      }
+      long sliceEnd = System.nanoTime() + PARSE_SLICE_NANOS;
+      try {
+        while (next < records.size()) {
+          take(records.get(next++));
+          if (next < records.size() && System.nanoTime() - sliceEnd > 0) {
+            context.runOnContext(v -> parseSlice());
+            return;
+          }
+        }
+        finish();
+      } catch (RuntimeException e) {
+        done.tryFail(e); // a defect outside any one record: retried from the durable state
+      }
+    }
+
+    private void take(ConsumerRecord<byte[], byte[]> rec) {
       Result result;
       try {
         result = parser.parse(rec.value(), rec.offset(), idPrefix, now);
@@ -377,15 +417,18 @@ public final class IngestVerticle extends VerticleBase {
         }
       }
     }
-    metrics.validEvents(valid.size());
-    if (!valid.isEmpty()) {
-      st.lastEventAt = now;
+
+    private void finish() {
+      metrics.validEvents(valid.size());
+      if (!valid.isEmpty()) {
+        st.lastEventAt = now;
+      }
+      long first = records.get(0).offset();
+      long nextOffset = records.get(records.size() - 1).offset() + 1;
+      EventBatch batch = new EventBatch(st.id, first, nextOffset, valid, st.tracker.watermark(),
+          st.tracker.maxEventTime(), forEnricher);
+      done.handle(deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(deadLettered).map(batch));
     }
-    long first = records.get(0).offset();
-    long next = records.get(records.size() - 1).offset() + 1;
-    EventBatch batch = new EventBatch(st.id, first, next, valid, st.tracker.watermark(), st.tracker.maxEventTime(),
-        forEnricher);
-    return deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(deadLettered).map(batch);
   }
 
   /**
