@@ -238,7 +238,7 @@ public final class IngestVerticle extends VerticleBase {
     c.put("enable.idempotence", "true");
     c.put("linger.ms", "5");
     // A dead-lettered record may be as large as anything the broker accepted, plus Pulse's headers.
-    c.put("max.request.size", String.valueOf(2 * 1024 * 1024));
+    c.put("max.request.size", String.valueOf(DeadLetter.MAX_RECORD_BYTES));
     return c;
   }
 

@@ -3,6 +3,8 @@ package dev.pulse.app.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pulse.app.PulseNode;
 import dev.pulse.app.it.HostileRecords.Hostile;
@@ -17,9 +19,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -41,7 +47,8 @@ class HostileInputIT {
   private static final int PARTITIONS = 4;
   /** Every this many records one huge one: exactly ingest.max.event.bytes, one byte more, or up to 1 MB. */
   private static final int HUGE_EVERY = 2_000;
-  private static final int LARGEST_HUGE = 1024 * 1024;
+  /** Under the broker's default message.max.bytes (1 MB), which holds a record's batch too. */
+  private static final int LARGEST_HUGE = 1_000_000;
 
   @AutoClose
   private PipelineFixture fixture;
@@ -197,6 +204,55 @@ class HostileInputIT {
       assertEquals(0.0, PipelineFixture.metric(node, "pulse.consumer.lag", Map.of()), "consumer lag");
     });
     fixture.assertNoBlockedEventLoop();
+  }
+
+  @Test
+  void aRecordAsLargeAsTheBrokerTakesIsDeadLetteredWhole() {
+    // Given a record within 100 bytes of the largest the input topic takes (the broker's message.max.bytes, with
+    // a batch's overhead), then a valid one
+    fixture = new PipelineFixture(Map.of("topics.partitions", "1",
+        "roles", "ingest,aggregator,lake-writer,enricher,dashboard"));
+    PulseNode node = fixture.startNode();
+    HostileRecords generator = new HostileRecords(SEED, Clock.systemUTC(), Limits.defaults());
+    Hostile largest = generator.ofSize(0, largestInputRecord() - 100);
+    Hostile after = generator.plain(1);
+    fixture.send(0, largest.key(), largest.value());
+    fixture.send(0, after.key(), after.value());
+
+    // Then it is dead-lettered whole, and the event after it goes on
+    List<ConsumerRecord<byte[], byte[]>> dead = fixture.readAll(fixture.topics.deadLetter(), 1);
+    assertEquals(1, dead.size());
+    assertEquals("too_large", header(dead.get(0), DeadLetter.HEADER_REASON_CODE));
+    assertArrayEquals(largest.value(), dead.get(0).value());
+    assertEquals(List.of(after.eventId()), fixture.readEnriched(1).stream().map(e -> e.getString("event_id")).toList());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertEquals(200, fixture.health(node).status(), () -> fixture.health(node).body()));
+  }
+
+  @Test
+  void anInputTopicTakingRecordsTooLargeToDeadLetterIsRefusedAtStart() throws Exception {
+    // Given an input topic that takes 3 MB records, more than a dead letter may be
+    fixture = new PipelineFixture(Map.of("topics.partitions", "1"));
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", fixture.infra.kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(fixture.topics.input(), 1, (short) 1)
+          .configs(Map.of("max.message.bytes", String.valueOf(3 * 1024 * 1024))))).all().get(30, TimeUnit.SECONDS);
+    }
+
+    // When a node starts, then it refuses, naming the setting and the value that would do
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> fixture.startNode());
+    assertTrue(refused.getMessage().contains("set max.message.bytes of " + fixture.topics.input() + " to at most "
+        + (2 * 1024 * 1024 - 64 * 1024)), refused.getMessage());
+  }
+
+  /** The input topic's max.message.bytes, as the broker applies it. */
+  private int largestInputRecord() {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", fixture.infra.kafka.bootstrapServers()))) {
+      ConfigResource input = new ConfigResource(ConfigResource.Type.TOPIC, fixture.topics.input());
+      return Integer.parseInt(admin.describeConfigs(List.of(input)).all().get(30, TimeUnit.SECONDS).get(input)
+          .get("max.message.bytes").value());
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read the input topic's max.message.bytes", e);
+    }
   }
 
   /** The id Pulse gives the event: its own, or topic-partition-offset when it has none. */
