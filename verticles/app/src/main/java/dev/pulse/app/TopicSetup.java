@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +103,18 @@ public final class TopicSetup {
   private static void checkDeadLettersFit(Admin admin, Topics topics) throws Exception {
     ConfigResource input = new ConfigResource(ConfigResource.Type.TOPIC, topics.input());
     ConfigResource dlq = new ConfigResource(ConfigResource.Type.TOPIC, topics.deadLetter());
-    Map<ConfigResource, Config> configs = admin.describeConfigs(List.of(input, dlq)).all().get(60, TimeUnit.SECONDS);
+    Map<ConfigResource, Config> configs = null;
+    for (int attempt = 1; configs == null; attempt++) {
+      try {
+        configs = admin.describeConfigs(List.of(input, dlq)).all().get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        // a topic just created is known to the broker a moment later
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt == 300) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
     long inputMax = Long.parseLong(configs.get(input).get(MAX_MESSAGE_BYTES).value());
     long dlqMax = Math.min(DeadLetter.MAX_RECORD_BYTES, Long.parseLong(configs.get(dlq).get(MAX_MESSAGE_BYTES).value()));
     long fits = dlqMax - DeadLetter.HEADER_ROOM;

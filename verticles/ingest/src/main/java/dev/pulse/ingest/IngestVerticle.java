@@ -427,7 +427,11 @@ public final class IngestVerticle extends VerticleBase {
       long nextOffset = records.get(records.size() - 1).offset() + 1;
       EventBatch batch = new EventBatch(st.id, first, nextOffset, valid, st.tracker.watermark(),
           st.tracker.maxEventTime(), forEnricher);
-      done.handle(deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(deadLettered).map(batch));
+      if (deadLettered.isEmpty()) {
+        done.complete(batch);
+      } else {
+        Future.all(deadLettered).map(batch).onComplete(done);
+      }
     }
   }
 
