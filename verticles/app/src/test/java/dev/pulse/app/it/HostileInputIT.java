@@ -199,6 +199,8 @@ class HostileInputIT {
 
     // ... page views are exact, and no partition is stalled or behind
     assertEquals(pageViews, fixture.queryLong("SELECT coalesce(sum(view_count), 0) FROM page_view_counts"));
+    LOG.info("{} sent: {} valid, each once in the lake and the enriched stream; {} dead-lettered once each; {} page "
+        + "views counted", RECORDS, inEnriched.size(), dead.size(), pageViews);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       assertEquals(200, fixture.health(node).status(), () -> fixture.health(node).body());
       assertEquals(0.0, PipelineFixture.metric(node, "pulse.consumer.lag", Map.of()), "consumer lag");
