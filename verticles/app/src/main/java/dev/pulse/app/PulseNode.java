@@ -110,7 +110,8 @@ public final class PulseNode {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ClusterOptions cluster = ClusterOptions.from(config, node.namespace());
     VertxOptions options = new VertxOptions(vertxOptions)
-        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+        // JVM metrics (heap, GC, threads) let an operator see a leak in /metrics, as the soak test does
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
     Vertx vertx;
     if (cluster.enabled()) {

@@ -1,6 +1,7 @@
 package dev.pulse.app;
 
 import dev.pulse.common.Topics;
+import dev.pulse.common.model.DeadLetter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,8 +9,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -20,7 +23,8 @@ public final class TopicSetup {
 
   private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
   /** Dead-lettered records keep their original size (up to the broker's 1 MB default) and gain headers. */
-  static final String DLQ_MAX_MESSAGE_BYTES = String.valueOf(2 * 1024 * 1024);
+  static final String DLQ_MAX_MESSAGE_BYTES = String.valueOf(DeadLetter.MAX_RECORD_BYTES);
+  private static final String MAX_MESSAGE_BYTES = "max.message.bytes";
 
   private TopicSetup() {
   }
@@ -69,6 +73,7 @@ public final class TopicSetup {
         }
       }
       TopicDescription input = describe(admin, topics.input());
+      checkDeadLettersFit(admin, topics);
       if (input.partitions().size() != partitions) {
         LOG.warn("topic {} has {} partitions, config says {}: the existing topic wins", topics.input(),
             input.partitions().size(), partitions);
@@ -76,6 +81,8 @@ public final class TopicSetup {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (DeadLettersDoNotFitException e) {
+      throw e;
     } catch (Exception e) {
       throw new IllegalStateException("cannot create Pulse's topics on " + bootstrapServers + ": " + e, e);
     }
@@ -96,6 +103,44 @@ public final class TopicSetup {
         }
         TimeUnit.MILLISECONDS.sleep(100);
       }
+    }
+  }
+
+  /** The input topic takes records whose dead-lettered copies Pulse could not write. */
+  static final class DeadLettersDoNotFitException extends IllegalStateException {
+    DeadLettersDoNotFitException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Refuses an input topic that takes records larger than a dead letter may be: such a record, invalid by size,
+   * could never be dead-lettered, and its partition would retry it for ever.
+   */
+  private static void checkDeadLettersFit(Admin admin, Topics topics) throws Exception {
+    ConfigResource input = new ConfigResource(ConfigResource.Type.TOPIC, topics.input());
+    ConfigResource dlq = new ConfigResource(ConfigResource.Type.TOPIC, topics.deadLetter());
+    Map<ConfigResource, Config> configs = null;
+    for (int attempt = 1; configs == null; attempt++) {
+      try {
+        configs = admin.describeConfigs(List.of(input, dlq)).all().get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        // a topic just created is known to the broker a moment later
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt == 300) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+    long inputMax = Long.parseLong(configs.get(input).get(MAX_MESSAGE_BYTES).value());
+    long dlqMax = Math.min(DeadLetter.MAX_RECORD_BYTES, Long.parseLong(configs.get(dlq).get(MAX_MESSAGE_BYTES).value()));
+    long fits = dlqMax - DeadLetter.HEADER_ROOM;
+    if (inputMax > fits) {
+      throw new DeadLettersDoNotFitException("topic " + topics.input() + " takes records of up to " + inputMax
+          + " bytes (" + MAX_MESSAGE_BYTES + "), but a dead-lettered copy of one, with Pulse's headers, must fit in "
+          + dlqMax + " bytes: set " + MAX_MESSAGE_BYTES + " of " + topics.input() + " to at most " + fits
+          + " (kafka-configs.sh --alter --entity-type topics --entity-name " + topics.input() + " --add-config "
+          + MAX_MESSAGE_BYTES + "=" + fits + ")");
     }
   }
 }

@@ -80,8 +80,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("group.consumer.min.heartbeat.interval.ms", "1000");
     // Pulse creates its topics itself, with the partitions it is configured for.
     props.put("auto.create.topics.enable", "false");
-    // Room for a dead-lettered record of the broker's default maximum size plus Pulse's headers.
-    props.put("message.max.bytes", String.valueOf(2 * 1024 * 1024));
+    // message.max.bytes stays Kafka's default (1 MB), as on any broker: the dead-letter topic gets room for a
+    // record that large plus Pulse's headers from its own max.message.bytes. Raised here, the input took records
+    // whose dead letters no longer fit, and the partition's dead-lettering failed over and over.
     props.putAll(overrides);
 
     try {

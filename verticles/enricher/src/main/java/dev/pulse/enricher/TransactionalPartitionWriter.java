@@ -113,7 +113,7 @@ final class TransactionalPartitionWriter {
       config.put("linger.ms", "5");
       config.put("batch.size", String.valueOf(256 * 1024));
       // a dead letter keeps its original size, up to what the broker accepted, plus Pulse's headers
-      config.put("max.request.size", String.valueOf(2 * 1024 * 1024));
+      config.put("max.request.size", String.valueOf(DeadLetter.MAX_RECORD_BYTES));
       config.put("compression.type", "lz4");
       config.put("transaction.timeout.ms", String.valueOf(options.transactionTimeout().toMillis()));
       producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());

@@ -25,6 +25,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 
 /**
@@ -58,7 +59,6 @@ public final class EventParser {
   }
 
   static final int MAX_ID_CHARS = 256;
-  static final int MAX_URL_CHARS = 4096;
   static final int MAX_EVENT_TYPE_CHARS = 64;
 
   private static final DateTimeFormatter LOCAL_DATE_TIME = new DateTimeFormatterBuilder()
@@ -71,7 +71,9 @@ public final class EventParser {
       .optionalStart().appendLiteral(':').appendValue(ChronoField.SECOND_OF_MINUTE, 2)
       .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true).optionalEnd()
       .optionalEnd()
-      .toFormatter();
+      // SMART (the default) would read 2026-02-30 as 2026-02-28 and 24:00 as the next midnight: a wrong event time.
+      .toFormatter()
+      .withResolverStyle(ResolverStyle.STRICT);
 
   /**
    * Strict about duplicate keys: with two {@code user_id}s, readers disagree on which one counts (most keep the
@@ -159,9 +161,13 @@ public final class EventParser {
     if (problem != null) {
       return problem;
     }
-    problem = checkString(json, "page_url", MAX_URL_CHARS);
+    problem = checkString(json, "page_url", Integer.MAX_VALUE); // limited in bytes, below
     if (problem != null) {
       return problem;
+    }
+    if (utf8Length(json.getString("page_url")) > ClickEvent.MAX_PAGE_URL_BYTES) {
+      return invalid(Reason.FIELD_TOO_LONG, "page_url is longer than " + ClickEvent.MAX_PAGE_URL_BYTES
+          + " bytes in UTF-8, the longest key PostgreSQL's page_view_counts can index");
     }
     problem = checkString(json, "event_type", MAX_EVENT_TYPE_CHARS);
     if (problem != null) {
@@ -171,7 +177,9 @@ public final class EventParser {
     Object ts = json.getValue("timestamp");
     long eventTime;
     if (ts == null) {
-      return invalid(Reason.MISSING_FIELD, "timestamp is missing");
+      // null is a value of the wrong type, as for the other required fields; only an absent key is missing
+      return json.containsKey("timestamp") ? invalid(Reason.WRONG_TYPE, "timestamp is null")
+          : invalid(Reason.MISSING_FIELD, "timestamp is missing");
     } else if (ts instanceof String s) {
       Instant parsedTime = parseTime(s);
       if (parsedTime == null) {
@@ -217,6 +225,24 @@ public final class EventParser {
       return invalid(Reason.INVALID_CHARACTER, field + " contains U+0000 (NUL), which PostgreSQL text cannot store");
     }
     return null;
+  }
+
+  private static int utf8Length(String s) {
+    int bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        bytes += 4; // with its low surrogate (unpaired ones are refused before)
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   /** The path of the first string (key or value) holding an unpaired surrogate, or null. */

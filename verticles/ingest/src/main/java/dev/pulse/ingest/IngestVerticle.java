@@ -78,6 +78,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestVerticle extends VerticleBase {
 
+  /** The longest the event loop is held parsing records before other work gets a turn. */
+  private static final long PARSE_SLICE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
@@ -236,7 +238,7 @@ public final class IngestVerticle extends VerticleBase {
     c.put("enable.idempotence", "true");
     c.put("linger.ms", "5");
     // A dead-lettered record may be as large as anything the broker accepted, plus Pulse's headers.
-    c.put("max.request.size", String.valueOf(2 * 1024 * 1024));
+    c.put("max.request.size", String.valueOf(DeadLetter.MAX_RECORD_BYTES));
     return c;
   }
 
@@ -293,13 +295,7 @@ public final class IngestVerticle extends VerticleBase {
         inflight(st, -1);
         return Future.succeededFuture();
       }
-      Future<EventBatch> batch;
-      try {
-        batch = prepare(st, records);
-      } catch (RuntimeException e) {
-        batch = Future.failedFuture(e); // a defect outside any one record: retried from the durable state
-      }
-      return batch.transform(prepared -> {
+      return prepare(st, gen, records).transform(prepared -> {
         if (prepared.failed()) {
           inflight(st, -1);
           rewind(st, gen, prepared.cause());
@@ -342,59 +338,70 @@ public final class IngestVerticle extends VerticleBase {
 
   /**
    * Parses a run of records, marks late events, and dead-letters the invalid ones; completes with the batch
-   * of valid events once the dead-letter topic has acknowledged them. A long run is parsed {@link #PARSE_TURN}
-   * records per event-loop turn.
+   * of valid events once the dead-letter topic has acknowledged them. Parsing yields the event loop every
+   * {@link #PARSE_SLICE_NANOS}: a poll's worth of hostile records (deep nesting, oversized values, malformed
+   * JSON, each costing an exception) takes far longer than an event loop may be held.
    */
-  private Future<EventBatch> prepare(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records) {
-    Parsed parsed = new Parsed(clock.millis(), records.size());
-    return parse(st, records, 0, parsed).compose(v -> {
-      metrics.validEvents(parsed.valid.size());
-      if (!parsed.valid.isEmpty()) {
-        st.lastEventAt = parsed.now;
-      }
-      long first = records.get(0).offset();
-      long next = records.get(records.size() - 1).offset() + 1;
-      EventBatch batch = new EventBatch(st.id, first, next, parsed.valid, st.tracker.watermark(),
-          st.tracker.maxEventTime(), parsed.forEnricher);
-      return parsed.deadLettered.isEmpty() ? Future.succeededFuture(batch) : Future.all(parsed.deadLettered).map(batch);
-    });
+  private Future<EventBatch> prepare(PartitionState st, long gen, List<ConsumerRecord<byte[], byte[]>> records) {
+    Preparation preparation = new Preparation(st, gen, records);
+    preparation.parseSlice();
+    return preparation.done.future();
   }
 
-  /**
-   * Records parsed in one event-loop turn. A whole poll (up to ingest.max.poll.records) at once blocked the event
-   * loop for over a second in a JVM whose code is not compiled yet: a node restarted after a crash, with a backlog.
-   */
-  private static final int PARSE_TURN = 250;
+  /** One run of records on its way to becoming a batch, parsed a slice at a time. */
+  private final class Preparation {
+    private final PartitionState st;
+    private final long gen;
+    private final List<ConsumerRecord<byte[], byte[]>> records;
+    private final long now = clock.millis();
+    private final String idPrefix;
+    private final List<ClickEvent> valid;
+    private final List<Future<?>> deadLettered = new ArrayList<>();
+    private final List<DeadLetter> forEnricher = new ArrayList<>();
+    private final Promise<EventBatch> done = Promise.promise();
+    private int next;
 
-  /** What parsing a run of records has produced so far. */
-  private static final class Parsed {
-    final long now;
-    final List<ClickEvent> valid;
-    final List<Future<?>> deadLettered = new ArrayList<>();
-    final List<DeadLetter> forEnricher = new ArrayList<>();
-
-    Parsed(long now, int size) {
-      this.now = now;
-      this.valid = new ArrayList<>(size);
+    Preparation(PartitionState st, long gen, List<ConsumerRecord<byte[], byte[]>> records) {
+      this.st = st;
+      this.gen = gen;
+      this.records = records;
+      this.idPrefix = st.id + "-";
+      this.valid = new ArrayList<>(records.size());
     }
-  }
 
-  /** Parses records from {@code from} on, one turn's worth now and the rest in later turns, in order. */
-  private Future<Void> parse(PartitionState st, List<ConsumerRecord<byte[], byte[]>> records, int from, Parsed out) {
-    int to = Math.min(records.size(), from + PARSE_TURN);
-    String idPrefix = st.id + "-";
-    for (ConsumerRecord<byte[], byte[]> rec : records.subList(from, to)) {
+    void parseSlice() {
+      if (gen != st.generation) {
+        // rewound or revoked between slices: the records will be read again; the watermark must not see them twice
+        done.fail(new IllegalStateException(st.id + " changed hands while its records were parsed"));
+        return;
+      }
+      long sliceEnd = System.nanoTime() + PARSE_SLICE_NANOS;
+      try {
+        while (next < records.size()) {
+          take(records.get(next++));
+          if (next < records.size() && System.nanoTime() - sliceEnd > 0) {
+            context.runOnContext(v -> parseSlice());
+            return;
+          }
+        }
+        finish();
+      } catch (RuntimeException e) {
+        done.tryFail(e); // a defect outside any one record: retried from the durable state
+      }
+    }
+
+    private void take(ConsumerRecord<byte[], byte[]> rec) {
       Result result;
       try {
-        result = parser.parse(rec.value(), rec.offset(), idPrefix, out.now);
+        result = parser.parse(rec.value(), rec.offset(), idPrefix, now);
       } catch (RuntimeException e) {
         // A record that makes the parser throw is a defect in Pulse; it costs that record, never its neighbours.
         LOG.error("{}: parsing the record at offset {} threw; dead-lettering it", st.id, rec.offset(), e);
         result = new Invalid(EventParser.Reason.PROCESSING_ERROR, "parsing the record failed: " + e);
       }
       if (result instanceof Valid v) {
-        boolean late = st.tracker.observe(v.event().eventTimeMillis(), out.now);
-        out.valid.add(v.event().withLate(late));
+        boolean late = st.tracker.observe(v.event().eventTimeMillis(), now);
+        valid.add(v.event().withLate(late));
         if (late) {
           metrics.lateEvents(1);
         }
@@ -404,24 +411,28 @@ public final class IngestVerticle extends VerticleBase {
         deadLetterLog.record(invalid.code(), invalid.detail());
         DeadLetter letter = deadLetter(rec, invalid);
         if (enricherWritesDeadLetters) {
-          out.forEnricher.add(letter);
+          forEnricher.add(letter);
         } else {
-          out.deadLettered.add(deadLetters.send(producerRecord(letter)));
+          deadLettered.add(deadLetters.send(producerRecord(letter)));
         }
       }
     }
-    if (to == records.size()) {
-      return Future.succeededFuture();
-    }
-    Promise<Void> rest = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        parse(st, records, to, out).onComplete(rest);
-      } catch (RuntimeException e) {
-        rest.fail(e); // as from the first turn: the partition is rewound, its slot given back
+
+    private void finish() {
+      metrics.validEvents(valid.size());
+      if (!valid.isEmpty()) {
+        st.lastEventAt = now;
       }
-    });
-    return rest.future();
+      long first = records.get(0).offset();
+      long nextOffset = records.get(records.size() - 1).offset() + 1;
+      EventBatch batch = new EventBatch(st.id, first, nextOffset, valid, st.tracker.watermark(),
+          st.tracker.maxEventTime(), forEnricher);
+      if (deadLettered.isEmpty()) {
+        done.complete(batch);
+      } else {
+        Future.all(deadLettered).map(batch).onComplete(done);
+      }
+    }
   }
 
   /**

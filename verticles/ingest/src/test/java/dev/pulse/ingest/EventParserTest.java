@@ -70,6 +70,50 @@ class EventParserTest {
   }
 
   @Test
+  void impossibleDatesAndTimesAreBadTimestampsWithOrWithoutAnOffset() {
+    // once read without an offset as 2026-02-28T10:00Z and 2026-11-30T00:00Z: a wrong event time, silently
+    for (String time : new String[] {"2026-02-30T10:00:00", "2026-02-30T10:00:00Z", "2027-02-29 10:00:00",
+        "2026-04-31T10:00:00.000", "2026-11-28T24:00:00", "2026-11-28T24:00:00Z"}) {
+      invalid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":\"" + time + "\"}",
+          Reason.BAD_TIMESTAMP);
+    }
+    assertEquals(Instant.parse("2024-02-29T10:00:00Z").toEpochMilli(), valid("{\"user_id\":\"u\",\"page_url\":\"/\","
+        + "\"event_type\":\"click\",\"timestamp\":\"2024-02-29T10:00:00\"}").eventTimeMillis());
+  }
+
+  @Test
+  void aNullRequiredFieldIsTheWrongTypeWhicheverFieldItIs() {
+    // timestamp: null once read as "timestamp is missing" (missing_field), user_id: null as wrong_type
+    for (String field : new String[] {"user_id", "page_url", "event_type", "timestamp"}) {
+      String json = "{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000}"
+          .replace("\"" + field + "\":", "\"" + field + "\":null,\"was\":");
+      Invalid i = invalid(json, Reason.WRONG_TYPE);
+      assertEquals(field + " is null", i.detail());
+    }
+  }
+
+  @Test
+  void aPageUrlMayHaveUpTo2048BytesOfUtf8() {
+    // once 4096 characters, which PostgreSQL's index on page_view_counts cannot hold
+    assertInstanceOf(Valid.class, urlEvent("/" + "a".repeat(2047)));
+    assertEquals(Reason.FIELD_TOO_LONG, assertInstanceOf(Invalid.class, urlEvent("/" + "a".repeat(2048))).reason());
+    assertInstanceOf(Valid.class, urlEvent("/€" + "é".repeat(1021) + "a"));   // 1 + 3 + 2042 + 1 = 2047 bytes
+    Invalid i = assertInstanceOf(Invalid.class, urlEvent("/€" + "é".repeat(1022) + "a")); // 1025 chars, 2049 bytes
+    assertEquals(Reason.FIELD_TOO_LONG, i.reason());
+    assertTrue(i.detail().contains("2048 bytes"), i.detail());
+    assertInstanceOf(Valid.class, urlEvent("/" + "\\ud83d\\ude00".repeat(511) + "abc")); // 2048 bytes
+    assertInstanceOf(Invalid.class, urlEvent("/" + "\\ud83d\\ude00".repeat(512)));      // 2049 bytes
+  }
+
+  private static Result urlEvent(String url) {
+    EventParser roomy = new EventParser(64 * 1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+    String json = "{\"user_id\":\"u\",\"page_url\":\"" + url + "\",\"event_type\":\"page_view\","
+        + "\"timestamp\":1764324000000}";
+    return roomy.parse(json.getBytes(StandardCharsets.UTF_8), 1, "id", 0);
+  }
+
+  @Test
   void everyKindOfBadInputHasItsOwnReason() {
     invalid("not json", Reason.MALFORMED_JSON);
     invalid("[1,2]", Reason.NOT_AN_OBJECT);

@@ -65,6 +65,11 @@ final class NodeProcess implements AutoCloseable {
     return name;
   }
 
+  /** The node's process id, to read its open files and memory from /proc. */
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }

@@ -25,6 +25,12 @@ public record ClickEvent(
     JsonObject fields) {
 
   public static final String PAGE_VIEW = "page_view";
+  /**
+   * The longest page_url, in UTF-8 bytes. PostgreSQL keys page_view_counts by page_url, and a btree index entry
+   * holds at most 2704 bytes (with the partition and window start): a longer URL that does not compress would
+   * fail every checkpoint of its partition.
+   */
+  public static final int MAX_PAGE_URL_BYTES = 2048;
 
   public ClickEvent {
     Objects.requireNonNull(eventId, "eventId");

@@ -16,6 +16,11 @@ public record DeadLetter(long offset, byte[] key, byte[] value, List<Header> hea
   public static final String HEADER_SOURCE_OFFSET = "pulse.dlq.source.offset";
   public static final String HEADER_SOURCE_TIMESTAMP = "pulse.dlq.source.timestamp";
 
+  /** The largest dead letter Pulse writes: its producers' max.request.size and the DLQ topic's max.message.bytes. */
+  public static final int MAX_RECORD_BYTES = 2 * 1024 * 1024;
+  /** Room for Pulse's headers (and the batch around the record) on top of the largest input record. */
+  public static final int HEADER_ROOM = 64 * 1024;
+
   /** A Kafka record header, independent of any client library. */
   public record Header(String key, byte[] value) {
     public Header {
