@@ -292,6 +292,9 @@ class DashboardApiIT {
       for (String method : List.of("PUT", "PATCH", "OPTIONS", "DELETE")) {
         assertNo5xx(send(method, "/api/producer", "{}", TOKEN), method);
       }
+      // /health answers 503 when something is down, as it may be for a moment after start: wait until it is not
+      await().atMost(Duration.ofSeconds(10)).until(() -> RawHttp.get(port, "/health", "127.0.0.1:" + port).status()
+          == 200);
       for (String path : List.of("/ws", "/api/producer/%00", "/api/producer/" + "9".repeat(300), "/health?x=%zz",
           "/metrics?%", "/%2e%2e/%2e%2e/etc/passwd", "/webjars/%2e%2e/%2e%2e/", "/api/windows/page-views/x",
           "/nothing.html", "/%00", "/index.html%00")) {
