@@ -65,6 +65,11 @@ final class NodeProcess implements AutoCloseable {
     return name;
   }
 
+  /** The JVM's process id (for its RSS in /proc, jcmd, ...). */
+  long pid() {
+    return process.pid();
+  }
+
   boolean isAlive() {
     return process.isAlive();
   }
