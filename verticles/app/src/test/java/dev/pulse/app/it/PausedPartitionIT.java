@@ -40,6 +40,7 @@ class PausedPartitionIT {
     fixture = new PipelineFixture(Map.of("topics.partitions", "1", "watermark.allowed.lateness", "1h",
         "ingest.max.poll.records", "100", "ingest.stall.timeout", "1s"));
     fixture.createTopics();
+    long threadsBefore = Thread.getAllStackTraces().keySet().stream().mapToLong(Thread::getId).max().orElse(0);
     PulseNode node = fixture.startNode();
     send(0, BEFORE);
     await().atMost(Duration.ofSeconds(30)).until(() -> fixture.queryLong(
@@ -60,7 +61,7 @@ class PausedPartitionIT {
     double readWhenStalled = lastRead[0];
 
     // Then the paused partition costs its consumer next to nothing while it waits
-    long[] consumerThreads = consumerThreadIds();
+    long[] consumerThreads = consumerThreadIds(threadsBefore);
     assertTrue(consumerThreads.length > 0, "no Kafka consumer threads found");
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long allocatedBefore = Arrays.stream(threads.getThreadAllocatedBytes(consumerThreads)).sum();
@@ -82,9 +83,13 @@ class PausedPartitionIT {
     System.out.printf("PausedPartitionIT: the paused consumer allocated %.1f MB/s%n", bytesPerSecond / 1e6);
   }
 
-  /** The threads of the node's Kafka consumer: Vert.x's polling thread and Kafka's own network thread. */
-  private static long[] consumerThreadIds() {
+  /**
+   * The threads of the node's Kafka consumer (Vert.x's polling thread and Kafka's own network thread): those
+   * started after {@code firstId}, so that threads another test left in this JVM do not count.
+   */
+  private static long[] consumerThreadIds(long firstId) {
     return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getId() > firstId)
         .filter(t -> t.getName().startsWith("vert.x-kafka-consumer-thread")
             || t.getName().startsWith("consumer_background_thread"))
         .mapToLong(Thread::getId).toArray();
