@@ -63,11 +63,14 @@ public final class AggregatorVerticle extends VerticleBase {
     long eventsSinceCheckpoint;
     long retryAt;
     final List<Message<EventBatch>> heldReplies = new ArrayList<>();
+    /** Where the partition's results in PostgreSQL end: the claim's, then each successful checkpoint's. */
+    SinkCheckpoint durable;
 
-    Slot(PartitionId partition, PartitionWindows windows, long epoch) {
+    Slot(PartitionId partition, PartitionWindows windows, long epoch, SinkCheckpoint durable) {
       this.partition = partition;
       this.windows = windows;
       this.epoch = epoch;
+      this.durable = durable;
     }
 
     boolean flushing() {
@@ -109,6 +112,16 @@ public final class AggregatorVerticle extends VerticleBase {
   private void onOpen(Message<PartitionId> message) {
     PartitionId partition = message.body();
     store.claim(partition, owner).onComplete(ar -> {
+      Slot current = slots.get(partition);
+      if (ar.failed() && current != null) {
+        // Opened again (ingest rewinds the partition to retry another sink) while PostgreSQL is away: the slot
+        // is still this node's (its checkpoints are fenced by its epoch), so keep it and answer its durable
+        // checkpoint. Failing would make ingest go on without the aggregator instead of waiting for PostgreSQL.
+        LOG.warn("cannot claim {} again ({}); keeping its open windows (epoch {}), durable up to offset {}",
+            partition, ar.cause().toString(), current.epoch, current.durable.nextOffset());
+        message.reply(current.durable);
+        return;
+      }
       if (ar.failed()) {
         LOG.warn("cannot claim {}: {}", partition, ar.cause().toString());
         problems().report(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition,
@@ -117,10 +130,14 @@ public final class AggregatorVerticle extends VerticleBase {
         return;
       }
       problems().clear(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition);
+      // The new slot starts from the durable checkpoint: the failed checkpoints of a slot it replaces no longer
+      // matter, and nothing would ever clear their report (a replaced slot is not retried).
+      problems().clear(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, partition);
       WindowStore.Claim c = ar.result();
       PartitionWindows windows = PartitionWindows.restore(options.hllLgK(), c.nextOffset(), c.watermark(),
           c.maxEventTime(), c.lateEvents(), c.openPageCounts(), c.openPanes());
-      Slot previous = slots.put(partition, new Slot(partition, windows, c.epoch()));
+      Slot previous = slots.put(partition, new Slot(partition, windows, c.epoch(),
+          new SinkCheckpoint(c.nextOffset(), c.watermark(), c.maxEventTime())));
       if (previous != null) {
         previous.heldReplies.forEach(m -> m.fail(NOT_OWNER, partition + " was reopened"));
       }
@@ -263,6 +280,7 @@ public final class AggregatorVerticle extends VerticleBase {
           problems().clear(Problems.Kind.SINK_WRITE_FAILED, COMPONENT, slot.partition);
         }
         slot.consecutiveFailures = 0;
+        slot.durable = new SinkCheckpoint(cp.nextOffset(), cp.watermark(), cp.maxEventTime());
         slot.heldReplies.forEach(m -> m.reply(null));
         slot.heldReplies.clear();
         vertx.eventBus().publish(Addresses.SINK_PROGRESS,
@@ -276,6 +294,11 @@ public final class AggregatorVerticle extends VerticleBase {
         }
         slot.heldReplies.forEach(m -> m.fail(NOT_OWNER, ar.cause().getMessage()));
         slot.heldReplies.clear();
+        return Future.<Void>failedFuture(ar.cause());
+      }
+      if (slots.get(slot.partition) != slot) {
+        // Replaced (reopened) or released meanwhile: its successor reports for the partition.
+        LOG.info("checkpoint of a replaced slot of {} failed: {}", slot.partition, ar.cause().toString());
         return Future.<Void>failedFuture(ar.cause());
       }
       slot.windows.checkpointFailed(cp);

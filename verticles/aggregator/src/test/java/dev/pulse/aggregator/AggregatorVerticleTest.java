@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.metrics.PipelineMetrics;
+import dev.pulse.common.metrics.Problems;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -49,6 +50,7 @@ class AggregatorVerticleTest {
   private final PartitionId p0 = new PartitionId("user_activity", 0);
   private Pool pool;
   private WindowStore store;
+  private final PipelineMetrics metrics = PipelineMetrics.inMemory();
 
   @BeforeAll
   static void startPostgres() throws Exception {
@@ -66,7 +68,7 @@ class AggregatorVerticleTest {
         .setDatabase(postgres.database()).setUser(postgres.user())).using(vertx).build();
     store = new WindowStore(pool, schema, p0.topic(), 12);
     AggregatorOptions options = new AggregatorOptions(Duration.ofMillis(50), 12);
-    vertx.deployVerticle(new AggregatorVerticle(options, store, Clock.systemUTC(), "node-a", PipelineMetrics.inMemory()))
+    vertx.deployVerticle(new AggregatorVerticle(options, store, Clock.systemUTC(), "node-a", metrics))
         .onComplete(ctx.succeedingThenComplete());
   }
 
@@ -167,6 +169,73 @@ class AggregatorVerticleTest {
           assertEquals(2, queryLong("SELECT owner_epoch FROM pulse_partition_progress"));
           ctx.completeNow();
         })));
+  }
+
+  @Test
+  void aPartitionOpenedAgainAfterFailedCheckpointsIsHealthyOnceItsCheckpointsSucceed(Vertx vertx,
+      VertxTestContext ctx) {
+    // Given checkpoints of p0 failing (its results table is away), as during a PostgreSQL outage
+    Problems problems = metrics.problems();
+    open(vertx)
+        .compose(o -> sql(vertx, "ALTER TABLE page_view_counts_by_partition RENAME TO page_view_counts_away"))
+        .compose(v -> send(vertx, batch(0, 1, List.of(view(0, T0, "/a")))))
+        .compose(v -> until(vertx, () -> problems.isOpen(Problems.Kind.SINK_WRITE_FAILED, "aggregator", p0), 100))
+        // When ingest opens p0 again (to retry another sink) and PostgreSQL is whole again
+        .compose(v -> open(vertx))
+        .compose(o -> sql(vertx, "ALTER TABLE page_view_counts_away RENAME TO page_view_counts_by_partition"))
+        .compose(v -> send(vertx, batch(0, 1, List.of(view(0, T0, "/a")))))
+        .compose(v -> until(vertx, () -> queryLong("SELECT next_offset FROM pulse_partition_progress") == 1, 100))
+        // Then nothing is reported wrong any more: the replaced slot's failures are not the partition's
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertEquals(List.of(), problems.open());
+          assertEquals(1, queryLong("SELECT view_count FROM page_view_counts WHERE page_url = '/a'"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void openedAgainWhilePostgresIsAwayItKeepsWhatItHoldsAndAnswersItsDurableCheckpoint(Vertx vertx,
+      VertxTestContext ctx) {
+    // Given p0 durable up to offset 2, then PostgreSQL away for the aggregator (claims and checkpoints fail)
+    // while it holds one more page view
+    Problems problems = metrics.problems();
+    open(vertx)
+        .compose(o -> send(vertx, batch(0, 2, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a")))))
+        .compose(v -> until(vertx, () -> queryLong("SELECT next_offset FROM pulse_partition_progress") == 2, 100))
+        .compose(v -> sql(vertx, "ALTER TABLE pulse_partition_progress RENAME TO pulse_partition_progress_away"))
+        .compose(v -> send(vertx, batch(2, 3, List.of(view(2, T0 + 2, "/a")))))
+        .compose(v -> until(vertx, () -> problems.isOpen(Problems.Kind.SINK_WRITE_FAILED, "aggregator", p0), 100))
+        // When ingest opens p0 again (rewinding it to retry another sink)
+        .compose(v -> open(vertx))
+        .compose(resumeAt -> {
+          // Then the aggregator answers where its results are durable instead of failing the open ...
+          ctx.verify(() -> assertEquals(2L, resumeAt));
+          // ... skips what ingest sends again (holding the reply), and writes what it held once PostgreSQL is back
+          io.vertx.core.Future<Void> resent = send(vertx, batch(2, 3, List.of(view(2, T0 + 2, "/a"))));
+          return sql(vertx, "ALTER TABLE pulse_partition_progress_away RENAME TO pulse_partition_progress")
+              .compose(v -> resent);
+        })
+        .compose(v -> until(vertx, () -> queryLong("SELECT next_offset FROM pulse_partition_progress") == 3, 100))
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertEquals(3, queryLong("SELECT view_count FROM page_view_counts WHERE page_url = '/a'"));
+          assertEquals(1, queryLong("SELECT owner_epoch FROM pulse_partition_progress"), "never claimed again");
+          assertEquals(List.of(), problems.open());
+          ctx.completeNow();
+        })));
+  }
+
+  private io.vertx.core.Future<Void> sql(Vertx vertx, String statement) {
+    return pool.query("SET search_path TO " + schema + "; " + statement).execute().mapEmpty();
+  }
+
+  /** Polls {@code condition} (on a worker: it may query PostgreSQL) every 50 ms, failing after {@code attempts}. */
+  private io.vertx.core.Future<Void> until(Vertx vertx, java.util.concurrent.Callable<Boolean> condition,
+      int attempts) {
+    return vertx.timer(50, TimeUnit.MILLISECONDS)
+        .compose(t -> vertx.executeBlocking(condition))
+        .compose(met -> met ? io.vertx.core.Future.<Void>succeededFuture()
+            : attempts <= 1 ? io.vertx.core.Future.<Void>failedFuture("condition not met in time")
+            : until(vertx, condition, attempts - 1));
   }
 
   /** Sends an empty batch until the verticle, having been fenced at its next checkpoint, refuses it. */

@@ -40,6 +40,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,9 @@ public final class DashboardVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(DashboardVerticle.class);
   private static final long PUSH_EVERY_MS = 250;
   private static final long STATUS_EVERY_MS = 1_000;
+  private static final long CHECK_TIMEOUT_MS = 5_000;
+  /** How long a dependency's health call may take: well within {@link #CHECK_TIMEOUT_MS}. */
+  private static final long DEPENDENCY_ANSWER_MS = 3_000;
   private static final Duration MAX_QUERY_SPAN = Duration.ofDays(7);
   /** Times PostgreSQL and the client encode without trouble, and wider than any window Pulse can have. */
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
@@ -499,13 +504,22 @@ public final class DashboardVerticle extends VerticleBase {
     return s.length() <= 60 ? s : s.substring(0, 57) + "...";
   }
 
+  private static String dependencyError(Throwable cause) {
+    return cause instanceof TimeoutException
+        ? "no answer within " + DEPENDENCY_ANSWER_MS / 1000 + " s" : String.valueOf(cause.getMessage());
+  }
+
   private HealthChecks healthChecks() {
     HealthChecks checks = HealthChecks.create(vertx);
-    checks.register("kafka", 5_000, p -> kafkaAdmin.describeCluster().onComplete(ar -> p.complete(ar.succeeded()
-        ? Status.OK(new JsonObject().put("brokers", ar.result().getNodes().size()))
-        : Status.KO(new JsonObject().put("error", ar.cause().getMessage())))));
-    checks.register("postgresql", 5_000, p -> pool.query("SELECT 1").execute().onComplete(ar -> p.complete(
-        ar.succeeded() ? Status.OK() : Status.KO(new JsonObject().put("error", ar.cause().getMessage())))));
+    // A dependency that does not answer is DOWN (503): its call must give up before the check's own timeout,
+    // which would fail the check instead (500, "procedure-execution-failure", and no reason).
+    checks.register("kafka", CHECK_TIMEOUT_MS, p -> kafkaAdmin.describeCluster()
+        .timeout(DEPENDENCY_ANSWER_MS, TimeUnit.MILLISECONDS).onComplete(ar -> p.complete(ar.succeeded()
+            ? Status.OK(new JsonObject().put("brokers", ar.result().getNodes().size()))
+            : Status.KO(new JsonObject().put("error", dependencyError(ar.cause()))))));
+    checks.register("postgresql", CHECK_TIMEOUT_MS, p -> pool.query("SELECT 1").execute()
+        .timeout(DEPENDENCY_ANSWER_MS, TimeUnit.MILLISECONDS).onComplete(ar -> p.complete(ar.succeeded()
+            ? Status.OK() : Status.KO(new JsonObject().put("error", dependencyError(ar.cause()))))));
     // Anything that keeps a partition, a sink or a dependency from progressing, on any node: 503 with the reasons.
     checks.register("pipeline", 5_000, p -> {
       JsonArray problems = cluster.problems(clock.millis());

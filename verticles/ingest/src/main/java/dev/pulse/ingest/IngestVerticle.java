@@ -82,6 +82,7 @@ public final class IngestVerticle extends VerticleBase {
   private static final long PARSE_SLICE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+  private static final long PARTLY_PAUSED_POLL_INTERVAL_MS = 5;
   private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
   private static final String COMPONENT = "ingest";
   /** Failure code of a sink that no longer has the partition open: the whole partition is opened again. */
@@ -249,10 +250,23 @@ public final class IngestVerticle extends VerticleBase {
       pollLoopStopped.tryComplete();
       return;
     }
-    consumer.poll(POLL_TIMEOUT).onComplete(ar -> {
+    // Kafka's consumer of the KIP-848 protocol (4.1) does not wait in a poll while a paused partition has data
+    // buffered: it loops for the whole timeout, and polled back to back it kept two threads busy and allocated
+    // ~100 MB/s for as long as a partition stayed paused (a PostgreSQL outage). With a partition paused, poll
+    // without waiting and let a timer do the waiting: long when every partition is paused, short when others
+    // may have records coming.
+    long assigned = partitions.values().stream().filter(st -> st.assigned).count();
+    long paused = partitions.values().stream().filter(st -> st.assigned
+        && (!st.accepting || st.pausedForBackpressure)).count();
+    consumer.poll(paused > 0 ? Duration.ZERO : POLL_TIMEOUT).onComplete(ar -> {
       if (ar.succeeded()) {
         dispatch(ar.result().records());
-        poll();
+        if (paused > 0 && ar.result().isEmpty()) {
+          vertx.setTimer(paused == assigned ? POLL_TIMEOUT.toMillis() : PARTLY_PAUSED_POLL_INTERVAL_MS,
+              id -> poll());
+        } else {
+          poll();
+        }
       } else {
         LOG.warn("poll failed, retrying: {}", ar.cause().toString());
         vertx.setTimer(500, id -> poll());

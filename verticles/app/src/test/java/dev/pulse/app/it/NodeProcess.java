@@ -65,7 +65,7 @@ final class NodeProcess implements AutoCloseable {
     return name;
   }
 
-  /** The node's process id, to read its open files and memory from /proc. */
+  /** The JVM's process id (for its RSS and open files in /proc, jcmd, ...). */
   long pid() {
     return process.pid();
   }

@@ -60,8 +60,21 @@ final class PipelineFixture implements AutoCloseable {
   private final List<PulseNode> nodes = new ArrayList<>();
   private final BlockedThreadWatch blockedThreads = BlockedThreadWatch.install();
   private KafkaProducer<byte[], byte[]> producer;
+  /** The broker and PostgreSQL this test's nodes and clients use: the shared ones unless the test brings its own. */
+  private final String kafkaBootstrap;
+  private final PgOptions pgServer;
 
   PipelineFixture(Map<String, String> overrides) {
+    this(overrides, null, null);
+  }
+
+  /**
+   * A fixture on a broker and/or PostgreSQL of the test's own (null: the shared one), for tests that stop or
+   * restart them.
+   */
+  PipelineFixture(Map<String, String> overrides, String kafkaBootstrap, PgOptions pgServer) {
+    this.kafkaBootstrap = kafkaBootstrap != null ? kafkaBootstrap : infra.kafka.bootstrapServers();
+    this.pgServer = pgServer != null ? pgServer : infra.pg;
     settings.put("pulse.namespace", namespace);
     settings.put("pg.schema", schema);
     settings.put("roles", "ingest,aggregator,lake-writer,enricher");
@@ -79,8 +92,13 @@ final class PipelineFixture implements AutoCloseable {
     return PulseConfig.defaults().with(settings);
   }
 
+  /** The broker this test's nodes and clients use. */
+  String kafkaBootstrap() {
+    return kafkaBootstrap;
+  }
+
   PgOptions pg() {
-    return infra.pg.withSchema(schema);
+    return pgServer.withSchema(schema);
   }
 
   /** Starts a node in this JVM with some settings of its own on top of the test's. */
@@ -105,7 +123,7 @@ final class PipelineFixture implements AutoCloseable {
         // with the blocked thread's stack, so a failure says where it was
         .setWarningExceptionTime(500)
         .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
-    PulseNode node = PulseNode.start(config(), new Endpoints(infra.kafka.bootstrapServers(), pg()), options,
+    PulseNode node = PulseNode.start(config(), new Endpoints(kafkaBootstrap, pg()), options,
         Clock.systemUTC());
     nodes.add(node);
     return node;
@@ -118,14 +136,14 @@ final class PipelineFixture implements AutoCloseable {
 
   /** Creates the topics as a node would, so events can be produced before any node runs. */
   void createTopics() {
-    dev.pulse.app.TopicSetup.ensure(infra.kafka.bootstrapServers(), topics,
+    dev.pulse.app.TopicSetup.ensure(kafkaBootstrap, topics,
         config().intIn("topics.partitions", 1, 1024), (short) 1);
   }
 
   /** Deletes the input topic and creates it again, empty, as a wiped Kafka or a recreated topic leaves it. */
   void recreateInputTopic() {
     try (Admin admin = Admin.create(Map.of(
-        "bootstrap.servers", infra.kafka.bootstrapServers()))) {
+        "bootstrap.servers", kafkaBootstrap))) {
       int partitions = config().intIn("topics.partitions", 1, 1024);
       admin.deleteTopics(List.of(topics.input())).all().get(30, TimeUnit.SECONDS);
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
@@ -146,7 +164,11 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   HttpAnswer get(PulseNode node, String path) {
-    int port = node.dashboardPort().orElseThrow(() -> new IllegalStateException("the node runs no dashboard"));
+    return get(node.dashboardPort().orElseThrow(() -> new IllegalStateException("the node runs no dashboard")), path);
+  }
+
+  /** A GET on a dashboard's port, e.g. of a node in its own JVM. */
+  static HttpAnswer get(int port, String path) {
     try {
       java.net.http.HttpResponse<String> r = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -179,7 +201,7 @@ final class PipelineFixture implements AutoCloseable {
     List<String> args = new ArrayList<>();
     Map<String, String> all = new java.util.TreeMap<>(settings);
     PgOptions pg = pg();
-    all.put("kafka.bootstrap.servers", infra.kafka.bootstrapServers());
+    all.put("kafka.bootstrap.servers", kafkaBootstrap);
     all.put("pg.url", "postgresql://" + pg.user() + ":" + pg.password() + "@" + pg.host() + ":" + pg.port() + "/"
         + pg.database());
     all.forEach((k, v) -> args.add("--set=" + k + "=" + v));
@@ -201,7 +223,7 @@ final class PipelineFixture implements AutoCloseable {
 
   KafkaProducer<byte[], byte[]> producer() {
     if (producer == null) {
-      producer = new KafkaProducer<>(Map.of("bootstrap.servers", infra.kafka.bootstrapServers(), "acks", "all",
+      producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafkaBootstrap, "acks", "all",
           "max.request.size", String.valueOf(2 * 1024 * 1024)), new ByteArraySerializer(), new ByteArraySerializer());
     }
     return producer;
@@ -211,7 +233,7 @@ final class PipelineFixture implements AutoCloseable {
   List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
     List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-        "bootstrap.servers", infra.kafka.bootstrapServers(),
+        "bootstrap.servers", kafkaBootstrap,
         "group.id", "check-" + UUID.randomUUID(),
         "auto.offset.reset", "earliest",
         "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -304,6 +326,11 @@ final class PipelineFixture implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException("cannot drop schema " + schema, e);
     }
+  }
+
+  /** The blocked-thread warnings so far, for a test that checks only a part of its run. */
+  List<String> blockedEventLoopWarnings() {
+    return blockedThreads.warnings();
   }
 
   void assertNoBlockedEventLoop() {

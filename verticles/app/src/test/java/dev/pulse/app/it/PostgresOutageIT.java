@@ -1,0 +1,187 @@
+package dev.pulse.app.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pulse.app.verify.Consistency;
+import dev.pulse.app.verify.ConsistencyReport;
+import dev.pulse.app.verify.VerifyRange;
+import dev.pulse.app.verify.VerifyTarget;
+import dev.pulse.common.config.PgOptions;
+import dev.pulse.common.config.PulseConfig;
+import dev.pulse.common.metrics.Problems;
+import dev.pulse.embedded.EmbeddedPostgresServer;
+import dev.pulse.embedded.FreePorts;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PostgreSQL (the test's own server) is stopped for 30 s while events stream in at a steady rate, then started
+ * again on the same data and port. Meanwhile the node (its own JVM, -Xmx512m) says what is wrong in /health,
+ * stops reading once its sinks hold as many batches as they may, and its memory stays bounded; afterwards it
+ * recovers with nothing done by hand, and every output is exact.
+ */
+class PostgresOutageIT {
+
+  private static final int EVENTS_PER_SECOND = 1_000;
+  private static final Duration OUTAGE = Duration.ofSeconds(30);
+  /** With -Xmx512m: heap, metaspace, code cache, thread stacks and Kafka's buffers. */
+  private static final long RSS_BOUND_KB = 700 * 1024;
+
+  @TempDir
+  Path dir;
+
+  private EmbeddedPostgresServer postgres;
+  /** The running server, or null while it is stopped. */
+  private PipelineFixture fixture;
+  private NodeProcess node;
+  private SteadyStream stream;
+
+  @AfterEach
+  void stopEverything() {
+    if (stream != null) {
+      stream.close();
+    }
+    if (node != null) {
+      node.close();
+    }
+    try {
+      if (fixture != null && postgres != null) {
+        fixture.close(); // drops its schema, which needs the server
+      }
+    } finally {
+      if (postgres != null) {
+        postgres.close();
+      }
+    }
+  }
+
+  @Test
+  void ingestPausesWithBoundedMemoryWhilePostgresIsDownAndRecoversByItselfWithExactOutputs() throws Exception {
+    // Given a node on a PostgreSQL of the test's own, with events streaming in
+    int pgPort = FreePorts.one();
+    Path pgDir = dir.resolve("postgres");
+    postgres = EmbeddedPostgresServer.start(pgPort, pgDir, false);
+    PgOptions pg = PgOptions.from(PulseConfig.defaults())
+        .withServer(postgres.host(), postgres.port(), postgres.database(), postgres.user(), "");
+    fixture = new PipelineFixture(Map.of("watermark.allowed.lateness", "10s", "watermark.idle.timeout", "1s",
+        "ingest.stall.timeout", "3s", "ingest.retry.backoff.max", "2s"), null, pg);
+    fixture.createTopics();
+    int dashboardPort = FreePorts.one();
+    node = NodeProcess.start(fixture, "pg-outage", Map.of("roles", "ingest,aggregator,lake-writer,enricher,dashboard",
+        "dashboard.port", String.valueOf(dashboardPort)), List.of());
+    stream = new SteadyStream(fixture.kafkaBootstrap(), fixture.topics.input(), "pgo", EVENTS_PER_SECOND).start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.queryLong(
+        "SELECT coalesce(sum(view_count), 0) FROM page_view_counts") >= 2_000);
+    await().atMost(Duration.ofSeconds(30)).until(() -> lakeCount("count(*)") >= 2_000);
+    long rssBefore = rssKb(node);
+
+    // When PostgreSQL stops
+    postgres.close();
+    postgres = null;
+    long down = System.nanoTime();
+
+    // Then /health says the aggregator's checkpoints fail and the partitions are stalled ...
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      PipelineFixture.HttpAnswer health = PipelineFixture.get(dashboardPort, "/health");
+      assertEquals(503, health.status(), health.body());
+      assertTrue(health.body().contains(Problems.Kind.SINK_WRITE_FAILED.id()), health.body());
+      assertTrue(health.body().contains("\"component\":\"aggregator\""), health.body());
+      assertTrue(health.body().contains(Problems.Kind.PARTITION_STALLED.id()), health.body());
+    });
+    // ... ingest stops reading once the sinks hold what they may (no more records read for 3 s) ...
+    long[] lastRead = {-1};
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofSeconds(3)).until(() -> {
+      long read = recordsRead(dashboardPort);
+      boolean flat = read == lastRead[0];
+      lastRead[0] = read;
+      return flat;
+    });
+    long readWhenPaused = lastRead[0];
+    // ... and stays paused, with bounded memory, until PostgreSQL is back
+    long rssDuring = rssKb(node);
+    long outageLeft = OUTAGE.toNanos() - (System.nanoTime() - down);
+    await().pollDelay(Duration.ofNanos(Math.max(0, outageLeft))).atMost(OUTAGE).until(() -> true);
+    rssDuring = Math.max(rssDuring, rssKb(node));
+    assertEquals(readWhenPaused, recordsRead(dashboardPort), "records read while PostgreSQL was down and paused");
+    PipelineFixture.HttpAnswer stillDown = PipelineFixture.get(dashboardPort, "/health");
+    assertEquals(503, stillDown.status(), stillDown.body());
+    assertTrue(rssDuring < RSS_BOUND_KB, "RSS during the outage: " + rssDuring + " kB");
+
+    // When PostgreSQL starts again on the same data and port
+    postgres = EmbeddedPostgresServer.start(pgPort, pgDir, false);
+    long up = System.nanoTime();
+
+    // Then the node recovers by itself
+    await().atMost(Duration.ofSeconds(45)).untilAsserted(() -> {
+      PipelineFixture.HttpAnswer health = PipelineFixture.get(dashboardPort, "/health");
+      assertEquals(200, health.status(), health.body());
+    });
+    double recoverySeconds = (System.nanoTime() - up) / 1e9;
+    stream.stop();
+    long drainFrom = System.nanoTime();
+
+    // And once everything is read, every output holds each event exactly once
+    long records = stream.records();
+    await().atMost(Duration.ofSeconds(60)).until(() -> fixture.queryLong(
+        "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == records);
+    await().atMost(Duration.ofSeconds(30)).until(() -> lakeCount("count(*)") == stream.valid());
+    double drainSeconds = (System.nanoTime() - drainFrom) / 1e9;
+    assertEquals(stream.valid(), lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
+    List<JsonObject> enriched = fixture.readEnriched((int) stream.valid());
+    Set<String> enrichedIds = new HashSet<>();
+    enriched.forEach(e -> enrichedIds.add(e.getString("event_id")));
+    assertEquals(stream.valid(), enriched.size(), "no event twice in the enriched stream");
+    assertEquals(stream.valid(), enrichedIds.size(), "every event in the enriched stream");
+    assertEquals(stream.invalid(), fixture.readAll(fixture.topics.deadLetter(), (int) stream.invalid()).size(),
+        "every invalid record dead-lettered once");
+    assertEquals(0, fixture.queryLong("SELECT sum(late_events) FROM pulse_partition_progress"), "no late events");
+    assertEquals(stream.pageViews(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
+        "every page view counted once");
+    await().atMost(Duration.ofSeconds(20)).until(() -> fixture.queryLong("SELECT count(*) FROM page_view_counts"
+        + " WHERE window_end <= (SELECT min(watermark) FROM pulse_partition_progress)") > 0);
+    ConsistencyReport report = Consistency.check(new VerifyTarget(fixture.lakeDir, fixture.pg(),
+        fixture.topics.input()), VerifyRange.ALL);
+    assertTrue(report.consistent(), () -> String.join("\n", report.textLines()));
+    assertTrue(report.pageViews().windows() > 0, () -> String.join("\n", report.textLines()));
+    long rssAfter = rssKb(node);
+    assertTrue(rssAfter < RSS_BOUND_KB, "RSS after the outage: " + rssAfter + " kB");
+    System.out.printf("PostgresOutageIT: %d records (%d valid, %d page views, %d invalid); lake %d, enriched %d, "
+            + "dlq %d, page views %d; read while paused %d; healthy %.1f s after PostgreSQL was back, "
+            + "backlog written %.1f s after the input stopped; RSS before %d MB, during %d MB, after %d MB; %s%n",
+        records, stream.valid(), stream.pageViews(), stream.invalid(), lakeCount("count(*)"), enriched.size(),
+        stream.invalid(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"), readWhenPaused,
+        recoverySeconds, drainSeconds, rssBefore / 1024,
+        rssDuring / 1024, rssAfter / 1024, report.pageViews());
+  }
+
+  /** {@code pulse_ingest_records_total} from the node's /metrics. */
+  private static long recordsRead(int dashboardPort) {
+    PipelineFixture.HttpAnswer metrics = PipelineFixture.get(dashboardPort, "/metrics");
+    return metrics.body().lines().filter(l -> l.startsWith("pulse_ingest_records_total"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+        .orElseThrow(() -> new AssertionError("no pulse_ingest_records_total in /metrics"));
+  }
+
+  private static long rssKb(NodeProcess node) throws IOException {
+    return Files.readAllLines(Path.of("/proc", Long.toString(node.pid()), "status")).stream()
+        .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst()
+        .orElseThrow();
+  }
+
+  private long lakeCount(String expression) {
+    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
+    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
+  }
+}
