@@ -807,14 +807,45 @@ public final class IngestVerticle extends VerticleBase {
     logThroughput(now);
   }
 
-  /** A suspended sink whose backoff is over is taken back by rewinding the partition to its checkpoint. */
+  /**
+   * A suspended sink whose backoff is over is asked to open the partition first; only when it can is the
+   * partition rewound to take it back. While its dependency is still down nothing is read again.
+   */
   private void retrySuspendedSinks(long now) {
     for (PartitionState st : new ArrayList<>(partitions.values())) {
-      if (st.assigned && !st.opening && !st.suspended.isEmpty()
-          && st.suspended.values().stream().anyMatch(s -> s.retryAt() <= now)) {
-        LOG.info("{}: retrying {}", st.id, st.suspended.keySet().stream().map(Sink::id).toList());
-        rewind(st, st.generation, null);
+      if (!st.assigned || st.opening) {
+        continue;
       }
+      List<Sink> due = st.suspended.entrySet().stream().filter(e -> e.getValue().retryAt() <= now)
+          .map(Map.Entry::getKey).toList();
+      if (due.isEmpty()) {
+        continue;
+      }
+      long gen = st.generation;
+      st.opening = true;
+      List<Future<SinkCheckpoint>> probes = due.stream()
+          .map(sink -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, SINK_DELIVERY)
+              .map(Message::body))
+          .toList();
+      Future.join(probes).onComplete(ignored -> {
+        if (gen != st.generation) {
+          return; // rewound or released meanwhile; that took the partition over
+        }
+        st.opening = false;
+        boolean back = false;
+        for (int i = 0; i < due.size(); i++) {
+          if (probes.get(i).succeeded()) {
+            back = true;
+          } else {
+            suspend(st, due.get(i), probes.get(i).cause());
+          }
+        }
+        if (back) {
+          LOG.info("{}: {} can write again; reading from its checkpoint", st.id, due.stream().filter(
+              s -> probes.get(due.indexOf(s)).succeeded()).map(Sink::id).toList());
+          rewind(st, gen, null);
+        }
+      });
     }
   }
 

@@ -110,11 +110,16 @@ class CrashPointsIT {
     assertTrue(crashing.output().contains(CrashPoints.HALT_MESSAGE + point + " (hit " + hit + ")"),
         "see " + crashing.log());
     long sentBeforeCrash = stream.records;
-    Progress atCrash = progress();
-    long crashedSink = point.startsWith("lake.") ? atCrash.lake()
-        : point.startsWith("aggregator.") ? atCrash.pg() : atCrash.enricher();
-    assertTrue(crashedSink > 0 && crashedSink < sentBeforeCrash, "the crashing sink had committed part of the "
-        + sentBeforeCrash + " records sent: " + atCrash);
+    // A committed Kafka transaction's offsets show in the group a moment after the commit (the coordinator
+    // writes its markers asynchronously, also when the producer is gone): wait for them.
+    Progress[] atCrash = new Progress[1];
+    await().atMost(Duration.ofSeconds(15)).until(() -> {
+      atCrash[0] = progress();
+      return crashedSink(point, atCrash[0]) > 0;
+    });
+    long crashedSink = crashedSink(point, atCrash[0]);
+    assertTrue(crashedSink < sentBeforeCrash, "the crashing sink had committed part of the "
+        + sentBeforeCrash + " records sent: " + atCrash[0]);
     if (point.equals(CrashPoints.LAKE_BETWEEN_RENAMES)) {
       assertTrue(hasIncompleteRoll(), "the crash left a roll with one file of two renamed");
     }
@@ -164,7 +169,7 @@ class CrashPointsIT {
             + " | committed at the crash: lake %d, PostgreSQL %d, enriched %d | after the restart: lake %d rows (%d "
             + "distinct), enriched %d, dead letters %d, page views %d, %d windows compared, %d differences | "
             + "recovered in %d ms%n", point, hit, total, sentBeforeCrash, valid, stream.pageViews, stream.invalid,
-        atCrash.lake(), atCrash.pg(), atCrash.enricher(), lakeCount("count(*)"), lakeCount("count(DISTINCT event_id)"),
+        atCrash[0].lake(), atCrash[0].pg(), atCrash[0].enricher(), lakeCount("count(*)"), lakeCount("count(DISTINCT event_id)"),
         enriched.size(), dead.size(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
         report.pageViews().windows(), report.differences().size(), recoveredMs);
     fixture.stopNode(node);
@@ -245,6 +250,11 @@ class CrashPointsIT {
                   AlterConfigOp.OpType.SET))))
           .all().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  private static long crashedSink(String point, Progress progress) {
+    return point.startsWith("lake.") ? progress.lake()
+        : point.startsWith("aggregator.") ? progress.pg() : progress.enricher();
   }
 
   /** How far each sink's durable output reaches, as the sum of its next offsets over the partitions. */

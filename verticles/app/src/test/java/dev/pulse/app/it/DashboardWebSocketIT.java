@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pulse.app.PulseNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -110,8 +111,11 @@ class DashboardWebSocketIT {
   @Test
   void aBrowserGetsTheSnapshotFirstThenLiveStatus() {
     List<JsonObject> received = new CopyOnWriteArrayList<>();
-    WebSocket ws = connect("http://127.0.0.1:" + port);
+    // the handler is in place before the upgrade, so the very first message cannot slip past it
+    ClientWebSocket ws = client.webSocket();
     ws.textMessageHandler(t -> received.add(new JsonObject(t)));
+    Blocking.await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws")
+        .addHeader("Origin", "http://127.0.0.1:" + port)), Duration.ofSeconds(10));
     await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 2);
     assertEquals("snapshot", received.get(0).getString("type"));
     assertTrue(received.stream().skip(1).anyMatch(m -> "status".equals(m.getString("type"))));

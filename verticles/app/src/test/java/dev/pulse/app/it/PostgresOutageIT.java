@@ -155,6 +155,9 @@ class PostgresOutageIT {
         fixture.topics.input()), VerifyRange.ALL);
     assertTrue(report.consistent(), () -> String.join("\n", report.textLines()));
     assertTrue(report.pageViews().windows() > 0, () -> String.join("\n", report.textLines()));
+    // the lake's counter counts what its files hold, also for rolls renamed while the fence could not commit
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(stream.valid(),
+        scraped(dashboardPort, "pulse_sink_events_total{sink=\"lake-writer\"}")));
     long rssAfter = rssKb(node);
     assertTrue(rssAfter < RSS_BOUND_KB, "RSS after the outage: " + rssAfter + " kB");
     System.out.printf("PostgresOutageIT: %d records (%d valid, %d page views, %d invalid); lake %d, enriched %d, "
@@ -168,10 +171,15 @@ class PostgresOutageIT {
 
   /** {@code pulse_ingest_records_total} from the node's /metrics. */
   private static long recordsRead(int dashboardPort) {
+    return scraped(dashboardPort, "pulse_ingest_records_total");
+  }
+
+  /** One sample of the node's /metrics, by the start of its line (name and labels). */
+  private static long scraped(int dashboardPort, String sample) {
     PipelineFixture.HttpAnswer metrics = PipelineFixture.get(dashboardPort, "/metrics");
-    return metrics.body().lines().filter(l -> l.startsWith("pulse_ingest_records_total"))
+    return metrics.body().lines().filter(l -> l.startsWith(sample))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
-        .orElseThrow(() -> new AssertionError("no pulse_ingest_records_total in /metrics"));
+        .orElseThrow(() -> new AssertionError("no " + sample + " in /metrics"));
   }
 
   private static long rssKb(NodeProcess node) throws IOException {
