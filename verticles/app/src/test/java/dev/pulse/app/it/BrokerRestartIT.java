@@ -117,7 +117,9 @@ class BrokerRestartIT {
     assertEquals(0, fixture.queryLong("SELECT sum(late_events) FROM pulse_partition_progress"), "no late events");
     assertEquals(stream.pageViews(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
         "every page view counted once");
-    await().atMost(Duration.ofSeconds(20)).until(() -> fixture.queryLong("SELECT count(*) FROM page_view_counts"
+    // a 1-minute window closes once the idle watermark (the clock minus the 10 s lateness) passes its end: when
+    // the stream fit in one minute, that is up to 70 s after it stopped
+    await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong("SELECT count(*) FROM page_view_counts"
         + " WHERE window_end <= (SELECT min(watermark) FROM pulse_partition_progress)") > 0);
     ConsistencyReport report = Consistency.check(new VerifyTarget(fixture.lakeDir, fixture.pg(),
         fixture.topics.input()), VerifyRange.ALL);
