@@ -15,12 +15,12 @@ import dev.pulse.common.model.SinkProgress;
 import dev.pulse.embedded.EmbeddedPostgresServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -42,6 +42,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** The aggregator verticle alone, driven over the event bus as ingest would, against a real PostgreSQL. */
 @ExtendWith(VertxExtension.class)
 class AggregatorVerticleTest {
+
+  private static final byte[] NO_FIELDS = "{}".getBytes(StandardCharsets.UTF_8);
 
   private static final long T0 = Instant.parse("2026-01-15T10:00:00Z").toEpochMilli();
   private static EmbeddedPostgresServer postgres;
@@ -263,8 +265,8 @@ class AggregatorVerticleTest {
   }
 
   private static ClickEvent view(long offset, long time, String url) {
-    return new ClickEvent(offset, "e-" + offset, "u-" + offset, url, ClickEvent.PAGE_VIEW, time, time, false,
-        new JsonObject());
+    return new ClickEvent(offset, "e-" + offset, "u-" + offset, url, ClickEvent.PAGE_VIEW, time, time,
+        false, NO_FIELDS, false, false);
   }
 
   /** A batch as ingest would send it, with the watermark of a 30 s lateness after its events. */

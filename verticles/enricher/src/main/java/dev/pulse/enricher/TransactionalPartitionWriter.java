@@ -216,6 +216,7 @@ final class TransactionalPartitionWriter {
     try {
       producer.beginTransaction();
       long now = clock.millis();
+      Enrichment.Stamp stamp = Enrichment.at(now);
       long sent = 0;
       for (Pending p : taken) {
         for (DeadLetter letter : p.batch().deadLetters()) {
@@ -227,7 +228,7 @@ final class TransactionalPartitionWriter {
         }
         for (ClickEvent e : p.batch().events()) {
           if (e.offset() >= nextOffset) {
-            producer.send(new ProducerRecord<>(outputTopic, Enrichment.key(e), Enrichment.value(e, now)));
+            producer.send(new ProducerRecord<>(outputTopic, Enrichment.key(e), stamp.value(e)));
             sent++;
           }
         }

@@ -5,15 +5,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
-import java.util.Map;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -82,6 +78,8 @@ public final class EventParser {
   private static final JsonFactory JSON = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
+  /** A JSON escape of a character code ({@code \\u}): the only way an unpaired surrogate gets into valid UTF-8. */
+  private static final byte[] ESCAPED_CHAR = {'\\', 'u'};
 
   private final int maxEventBytes;
   private final Duration maxFutureSkew;
@@ -90,6 +88,7 @@ public final class EventParser {
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private CharBuffer decoded = CharBuffer.allocate(1024);
 
   public EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime, Clock clock) {
     this.maxEventBytes = maxEventBytes;
@@ -109,35 +108,27 @@ public final class EventParser {
       return invalid(Reason.TOO_LARGE, "record value is " + value.length + " bytes, more than ingest.max.event.bytes ("
           + maxEventBytes + ")");
     }
-    String text;
-    try {
-      text = utf8.reset().decode(ByteBuffer.wrap(value)).toString();
-    } catch (CharacterCodingException e) {
+    if (!isUtf8(value)) {
       return invalid(Reason.INVALID_UTF8, "record value is not valid UTF-8");
     }
-    Object parsed;
-    try (JsonParser jsonParser = JSON.createParser(text)) {
-      parsed = JacksonCodec.fromParser(jsonParser, Object.class);
-    } catch (DecodeException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof JsonParseException jpe && jpe.getMessage() != null
-          && jpe.getMessage().startsWith("Duplicate field")) {
-        return invalid(Reason.DUPLICATE_KEY, "the JSON object has a key twice: " + firstLine(jpe.getOriginalMessage()));
+    Fields json;
+    try (JsonParser parser = JSON.createParser(value)) {
+      json = Fields.read(parser, contains(value, ESCAPED_CHAR));
+    } catch (JsonParseException e) {
+      if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+        return invalid(Reason.DUPLICATE_KEY, "the JSON object has a key twice: " + firstLine(e.getOriginalMessage()));
       }
-      return invalid(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getMessage()));
+      return invalid(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getOriginalMessage()));
     } catch (IOException e) {
       return invalid(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getMessage()));
     }
-    if (!(parsed instanceof JsonObject json)) {
-      return invalid(Reason.NOT_AN_OBJECT, "JSON value is " + kind(parsed) + ", not an object");
+    if (json.rootKind() != null) {
+      return invalid(Reason.NOT_AN_OBJECT, "JSON value is " + json.rootKind() + ", not an object");
     }
-    // Only a JSON backslash-u escape can produce a lone surrogate (raw bytes of one are invalid UTF-8, rejected above).
-    if (text.indexOf("\\u") >= 0) {
-      String where = unpairedSurrogate(json, "");
-      if (where != null) {
-        return invalid(Reason.UNPAIRED_SURROGATE, where + " holds an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF "
-            + "escape without its pair): no UTF-8 writer can store it, and replacing it would make distinct values equal");
-      }
+    if (json.unpairedSurrogateAt() != null) {
+      return invalid(Reason.UNPAIRED_SURROGATE, json.unpairedSurrogateAt() + " holds an unpaired UTF-16 surrogate (a "
+          + "\\uD800-\\uDFFF escape without its pair): no UTF-8 writer can store it, and replacing it would make "
+          + "distinct values equal");
     }
 
     Object rawId = json.getValue("event_id");
@@ -181,15 +172,20 @@ public final class EventParser {
       return json.containsKey("timestamp") ? invalid(Reason.WRONG_TYPE, "timestamp is null")
           : invalid(Reason.MISSING_FIELD, "timestamp is missing");
     } else if (ts instanceof String s) {
-      Instant parsedTime = parseTime(s);
-      if (parsedTime == null) {
-        return invalid(Reason.BAD_TIMESTAMP, "timestamp '" + abbreviate(s) + "' is not an ISO-8601 date-time");
+      long fast = FastIsoInstant.parse(s);
+      if (fast != FastIsoInstant.NOT_THIS_SHAPE) {
+        eventTime = fast; // range-checked below, as epoch milliseconds (years 1-9999 cannot overflow)
+      } else {
+        Instant parsedTime = parseTime(s);
+        if (parsedTime == null) {
+          return invalid(Reason.BAD_TIMESTAMP, "timestamp '" + abbreviate(s) + "' is not an ISO-8601 date-time");
+        }
+        // Compared as instants first: far-off years parse but overflow epoch milliseconds.
+        if (parsedTime.isBefore(minEventTime) || parsedTime.isAfter(clock.instant().plus(maxFutureSkew))) {
+          return outOfRange(parsedTime.toString(), parsedTime.isBefore(minEventTime), false);
+        }
+        eventTime = parsedTime.toEpochMilli();
       }
-      // Compared as instants first: far-off years parse but overflow epoch milliseconds.
-      if (parsedTime.isBefore(minEventTime) || parsedTime.isAfter(clock.instant().plus(maxFutureSkew))) {
-        return outOfRange(parsedTime.toString(), parsedTime.isBefore(minEventTime), false);
-      }
-      eventTime = parsedTime.toEpochMilli();
     } else if (ts instanceof Integer || ts instanceof Long) {
       eventTime = ((Number) ts).longValue();
     } else if (ts instanceof Number) {
@@ -202,10 +198,12 @@ public final class EventParser {
       return outOfRange(describe(eventTime), eventTime < minEventTime.toEpochMilli(), ts instanceof Number);
     }
     return new Valid(new ClickEvent(offset, eventId, json.getString("user_id"), json.getString("page_url"),
-        json.getString("event_type"), eventTime, ingestTimeMillis, false, json));
+        json.getString("event_type"), eventTime, ingestTimeMillis, false, value, rawId != null,
+        // an explicit "event_id": null is replaced by the derived id, so the value must be rewritten, not appended to
+        json.carriesEnrichmentFields() || (rawId == null && json.containsKey("event_id"))));
   }
 
-  private static Result checkString(JsonObject json, String field, int maxChars) {
+  private static Result checkString(Fields json, String field, int maxChars) {
     Object v = json.getValue(field);
     if (v == null) {
       return invalid(json.containsKey(field) ? Reason.WRONG_TYPE : Reason.MISSING_FIELD,
@@ -245,31 +243,34 @@ public final class EventParser {
     return bytes;
   }
 
-  /** The path of the first string (key or value) holding an unpaired surrogate, or null. */
-  private static String unpairedSurrogate(Object value, String path) {
-    if (value instanceof String s) {
-      return hasUnpairedSurrogate(s) ? (path.isEmpty() ? "the value" : path) : null;
+  /** Strict UTF-8 (no overlong forms, no encoded surrogates), with a fast path for ASCII. */
+  private boolean isUtf8(byte[] value) {
+    int i = 0;
+    while (i < value.length && value[i] >= 0) {
+      i++;
     }
-    if (value instanceof JsonObject o) {
-      for (Map.Entry<String, Object> e : o) {
-        String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-        if (hasUnpairedSurrogate(e.getKey())) {
-          return "a key in " + (path.isEmpty() ? "the object" : path);
-        }
-        String found = unpairedSurrogate(e.getValue(), child);
-        if (found != null) {
-          return found;
+    if (i == value.length) {
+      return true;
+    }
+    if (decoded.capacity() < value.length) {
+      decoded = CharBuffer.allocate(value.length);
+    }
+    decoded.clear();
+    CoderResult result = utf8.reset().decode(ByteBuffer.wrap(value), decoded, true);
+    return !result.isError() && !utf8.flush(decoded).isError();
+  }
+
+  private static boolean contains(byte[] value, byte[] pattern) {
+    outer:
+    for (int i = 0; i <= value.length - pattern.length; i++) {
+      for (int j = 0; j < pattern.length; j++) {
+        if (value[i + j] != pattern[j]) {
+          continue outer;
         }
       }
-    } else if (value instanceof JsonArray a) {
-      for (int i = 0; i < a.size(); i++) {
-        String found = unpairedSurrogate(a.getValue(i), path + "[" + i + "]");
-        if (found != null) {
-          return found;
-        }
-      }
+      return true;
     }
-    return null;
+    return false;
   }
 
   static boolean hasUnpairedSurrogate(String s) {
@@ -326,10 +327,8 @@ public final class EventParser {
   private static String kind(Object v) {
     if (v == null) {
       return "null";
-    } else if (v instanceof JsonArray) {
-      return "an array";
-    } else if (v instanceof JsonObject) {
-      return "an object";
+    } else if (v instanceof Fields.Composite c) {
+      return c.description();
     } else if (v instanceof String) {
       return "a string";
     } else if (v instanceof Number) {

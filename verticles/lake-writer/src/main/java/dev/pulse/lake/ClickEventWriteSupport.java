@@ -20,12 +20,14 @@ import org.apache.parquet.schema.Types;
  */
 final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
 
+  static final String EVENT_ID = "event_id";
+  static final String USER_ID = "user_id";
   static final String META_WATERMARK = "pulse.watermark";
   static final String META_MAX_EVENT_TIME = "pulse.max_event_time";
 
   static final MessageType SCHEMA = Types.buildMessage()
-      .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("event_id")
-      .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("user_id")
+      .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(EVENT_ID)
+      .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(USER_ID)
       .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("page_url")
       .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("event_type")
       .required(PrimitiveTypeName.INT64).as(LogicalTypeAnnotation.timestampType(true, TimeUnit.MILLIS))

@@ -4,6 +4,7 @@ import dev.pulse.common.CrashPoints;
 import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.SinkCheckpoint;
+import dev.pulse.common.time.EventDates;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -12,9 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -185,6 +183,9 @@ final class PartitionLakeWriter {
           .withCompressionCodec(options.compression())
           .withRowGroupSize(options.rowGroupBytes())
           .withDictionaryEncoding(true)
+          // ids are (nearly) unique per row: a dictionary only costs hashing, then falls back to plain anyway
+          .withDictionaryEncoding(ClickEventWriteSupport.EVENT_ID, false)
+          .withDictionaryEncoding(ClickEventWriteSupport.USER_ID, false)
           .withConf(new Configuration(false))
           .build();
       f = new OpenFile(temp, writer, support);
@@ -198,7 +199,7 @@ final class PartitionLakeWriter {
   }
 
   static String eventDate(long eventTimeMillis) {
-    return LocalDate.ofInstant(Instant.ofEpochMilli(eventTimeMillis), ZoneOffset.UTC).toString();
+    return EventDates.of(eventTimeMillis);
   }
 
   private static void force(Path path) throws IOException {

@@ -9,10 +9,10 @@ import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.embedded.EmbeddedPostgresServer;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A node that lost a partition cannot commit lake files for it once the new owner has claimed it. */
 class LakeFenceTest {
+
+  private static final byte[] NO_FIELDS = "{}".getBytes(StandardCharsets.UTF_8);
 
   private static final long T0 = Instant.parse("2026-01-15T10:00:00Z").toEpochMilli();
   private static final PartitionId P0 = new PartitionId("user_activity", 0);
@@ -92,6 +94,7 @@ class LakeFenceTest {
   }
 
   private static ClickEvent event(long offset) {
-    return new ClickEvent(offset, "e-" + offset, "u-1", "/", "page_view", T0, T0, false, new JsonObject());
+    return new ClickEvent(offset, "e-" + offset, "u-1", "/", "page_view", T0, T0,
+        false, NO_FIELDS, false, false);
   }
 }

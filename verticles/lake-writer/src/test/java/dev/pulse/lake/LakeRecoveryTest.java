@@ -8,7 +8,7 @@ import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.model.SinkCheckpoint;
-import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Rolls, names and crash recovery of the lake, on real files read back by DuckDB. */
 class LakeRecoveryTest {
+
+  private static final byte[] NO_FIELDS = "{}".getBytes(StandardCharsets.UTF_8);
 
   private static final long MIDNIGHT = Instant.parse("2026-01-16T00:00:00Z").toEpochMilli();
   private static final PartitionId P3 = new PartitionId("user_activity", 3);
@@ -130,6 +132,7 @@ class LakeRecoveryTest {
   }
 
   private static ClickEvent event(long offset, long time) {
-    return new ClickEvent(offset, "e-" + offset, "u-1", "/", "page_view", time, time, false, new JsonObject());
+    return new ClickEvent(offset, "e-" + offset, "u-1", "/", "page_view", time, time,
+        false, NO_FIELDS, false, false);
   }
 }

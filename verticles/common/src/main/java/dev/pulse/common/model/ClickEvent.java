@@ -1,5 +1,6 @@
 package dev.pulse.common.model;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 
@@ -11,7 +12,12 @@ import java.util.Objects;
  * @param eventTimeMillis  event time, epoch milliseconds UTC
  * @param ingestTimeMillis when ingest read it, epoch milliseconds UTC
  * @param late             older than its partition's watermark when it arrived: left out of the windows
- * @param fields           every field of the original JSON object, for pass-through; not to be mutated
+ * @param value            the record's value as read: the original JSON object, every field of which passes
+ *                         through to the enriched stream; not to be mutated
+ * @param valueHasEventId  the value carries this event's {@code event_id} (else it was derived)
+ * @param valueHasEnrichedFields the value carries a field the enricher sets ({@code processing_time},
+ *                         {@code event_date}, {@code is_late}, or a null {@code event_id}): enriching it means
+ *                         rewriting it rather than appending to it
  */
 public record ClickEvent(
     long offset,
@@ -22,7 +28,9 @@ public record ClickEvent(
     long eventTimeMillis,
     long ingestTimeMillis,
     boolean late,
-    JsonObject fields) {
+    byte[] value,
+    boolean valueHasEventId,
+    boolean valueHasEnrichedFields) {
 
   public static final String PAGE_VIEW = "page_view";
   /**
@@ -37,13 +45,18 @@ public record ClickEvent(
     Objects.requireNonNull(userId, "userId");
     Objects.requireNonNull(pageUrl, "pageUrl");
     Objects.requireNonNull(eventType, "eventType");
-    Objects.requireNonNull(fields, "fields");
+    Objects.requireNonNull(value, "value");
   }
 
   /** The same event with the watermark's verdict. */
   public ClickEvent withLate(boolean isLate) {
     return isLate == late ? this : new ClickEvent(offset, eventId, userId, pageUrl, eventType, eventTimeMillis,
-        ingestTimeMillis, isLate, fields);
+        ingestTimeMillis, isLate, value, valueHasEventId, valueHasEnrichedFields);
+  }
+
+  /** Every field of the original JSON object, decoded (tests, and the enricher's rare rewriting path). */
+  public JsonObject fields() {
+    return new JsonObject(Buffer.buffer(value));
   }
 
   public boolean isPageView() {
