@@ -22,6 +22,9 @@ final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
 
   static final String EVENT_ID = "event_id";
   static final String USER_ID = "user_id";
+  static final String EVENT_TIME = "event_time";
+  static final String KAFKA_OFFSET = "kafka_offset";
+  static final String INGEST_TIME = "ingest_time";
   static final String META_WATERMARK = "pulse.watermark";
   static final String META_MAX_EVENT_TIME = "pulse.max_event_time";
 
@@ -31,12 +34,12 @@ final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
       .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("page_url")
       .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("event_type")
       .required(PrimitiveTypeName.INT64).as(LogicalTypeAnnotation.timestampType(true, TimeUnit.MILLIS))
-      .named("event_time")
+      .named(EVENT_TIME)
       .required(PrimitiveTypeName.BOOLEAN).named("is_late")
       .required(PrimitiveTypeName.INT32).named("kafka_partition")
-      .required(PrimitiveTypeName.INT64).named("kafka_offset")
+      .required(PrimitiveTypeName.INT64).named(KAFKA_OFFSET)
       .required(PrimitiveTypeName.INT64).as(LogicalTypeAnnotation.timestampType(true, TimeUnit.MILLIS))
-      .named("ingest_time")
+      .named(INGEST_TIME)
       .named("click_event");
 
   private final int partition;

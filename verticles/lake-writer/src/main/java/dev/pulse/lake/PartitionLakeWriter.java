@@ -183,9 +183,15 @@ final class PartitionLakeWriter {
           .withCompressionCodec(options.compression())
           .withRowGroupSize(options.rowGroupBytes())
           .withDictionaryEncoding(true)
-          // ids are (nearly) unique per row: a dictionary only costs hashing, then falls back to plain anyway
+          // Nearly unique per row (ids, times, offsets): a dictionary only costs hashing every value, and is
+          // dropped for plain encoding once it fills up anyway. page_url, event_type, partition keep theirs.
           .withDictionaryEncoding(ClickEventWriteSupport.EVENT_ID, false)
           .withDictionaryEncoding(ClickEventWriteSupport.USER_ID, false)
+          .withDictionaryEncoding(ClickEventWriteSupport.EVENT_TIME, false)
+          .withDictionaryEncoding(ClickEventWriteSupport.KAFKA_OFFSET, false)
+          .withDictionaryEncoding(ClickEventWriteSupport.INGEST_TIME, false)
+          // Parquet 1.15's size statistics (value-size histograms) serve query planners Pulse's readers do not use
+          .withSizeStatisticsEnabled(false)
           .withConf(new Configuration(false))
           .build();
       f = new OpenFile(temp, writer, support);
