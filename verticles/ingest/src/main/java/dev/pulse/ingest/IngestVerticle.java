@@ -4,7 +4,6 @@ import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
 import dev.pulse.common.bus.LocalRecords;
-import dev.pulse.common.model.ClickEvent;
 import dev.pulse.common.model.DeadLetter;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -15,8 +14,6 @@ import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import dev.pulse.common.time.WatermarkTracker;
 import dev.pulse.ingest.EventParser.Invalid;
-import dev.pulse.ingest.EventParser.Result;
-import dev.pulse.ingest.EventParser.Valid;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -31,7 +28,6 @@ import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +39,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -112,49 +107,6 @@ public final class IngestVerticle extends VerticleBase {
   private boolean stopping;
   private final Promise<Void> pollLoopStopped = Promise.promise();
   private long timerId = -1;
-
-  /** A sink left out of a partition after a failure, until {@code retryAt}. */
-  private record Suspension(long retryAt, String reason) {
-  }
-
-  /** Ingest's view of one assigned partition. All fields are touched on the verticle's event loop only. */
-  private static final class PartitionState {
-    final PartitionId id;
-    final TopicPartition tp;
-    boolean assigned;
-    /** Records are handed over only in this state; otherwise they are dropped and fetched again after a seek. */
-    boolean accepting;
-    /** Bumped by every assignment, revocation and rewind; queued work of an older generation is skipped. */
-    long generation;
-    long nextToHandOver;
-    long acceptedUpTo;
-    int inflight;
-    boolean pausedForBackpressure;
-    Future<?> tail = Future.succeededFuture();
-    final Map<String, Long> durable = new HashMap<>();
-    long committed = -1;
-    int openAttempts;
-    WatermarkTracker tracker;
-    long lastEventAt;
-    /** Sinks that failed and no longer get this partition's batches until their retry. */
-    final Map<Sink, Suspension> suspended = new EnumMap<>(Sink.class);
-    /** Failures of each sink since it last took a batch: the backoff grows with them. */
-    final Map<Sink, Integer> sinkFailures = new EnumMap<>(Sink.class);
-    /** Batches each sink has been sent and not yet answered. */
-    final Map<Sink, Integer> outstanding = new EnumMap<>(Sink.class);
-    /** Rewinds since the last batch every sink took: the backoff grows with them. */
-    int rewinds;
-    long pausedSince = -1;
-    /** Why the partition is not processed (its input is behind a checkpoint), or null. */
-    String refused;
-    /** Between an assignment or rewind and the end of the open that follows it. */
-    boolean opening;
-
-    PartitionState(PartitionId id) {
-      this.id = id;
-      this.tp = new TopicPartition(id.topic(), id.partition());
-    }
-  }
 
   public IngestVerticle(IngestOptions options, WatermarkOptions watermarks, String bootstrapServers, Topics topics,
       List<Sink> sinks, Clock clock, String nodeName, PipelineMetrics metrics) {
@@ -367,11 +319,8 @@ public final class IngestVerticle extends VerticleBase {
     private final PartitionState st;
     private final long gen;
     private final List<ConsumerRecord<byte[], byte[]>> records;
-    private final long now = clock.millis();
-    private final String idPrefix;
-    private final List<ClickEvent> valid;
+    private final BatchAssembler assembler;
     private final List<Future<?>> deadLettered = new ArrayList<>();
-    private final List<DeadLetter> forEnricher = new ArrayList<>();
     private final Promise<EventBatch> done = Promise.promise();
     private int next;
 
@@ -379,8 +328,7 @@ public final class IngestVerticle extends VerticleBase {
       this.st = st;
       this.gen = gen;
       this.records = records;
-      this.idPrefix = st.id + "-";
-      this.valid = new ArrayList<>(records.size());
+      this.assembler = new BatchAssembler(parser::parse, st.tracker, st.id, clock.millis(), records.size());
     }
 
     void parseSlice() {
@@ -405,42 +353,32 @@ public final class IngestVerticle extends VerticleBase {
     }
 
     private void take(ConsumerRecord<byte[], byte[]> rec) {
-      Result result;
-      try {
-        result = parser.parse(rec.value(), rec.offset(), idPrefix, now);
-      } catch (RuntimeException e) {
-        // A record that makes the parser throw is a defect in Pulse; it costs that record, never its neighbours.
-        LOG.error("{}: parsing the record at offset {} threw; dead-lettering it", st.id, rec.offset(), e);
-        result = new Invalid(EventParser.Reason.PROCESSING_ERROR, "parsing the record failed: " + e);
-      }
-      if (result instanceof Valid v) {
-        boolean late = st.tracker.observe(v.event().eventTimeMillis(), now);
-        valid.add(v.event().withLate(late));
-        if (late) {
+      int lateBefore = assembler.late();
+      Invalid invalid = assembler.add(rec);
+      if (invalid == null) {
+        if (assembler.late() > lateBefore) {
           metrics.lateEvents(1);
         }
-      } else {
-        Invalid invalid = (Invalid) result;
-        metrics.deadLettered(invalid.code());
-        deadLetterLog.record(invalid.code(), invalid.detail());
-        DeadLetter letter = deadLetter(rec, invalid);
-        if (enricherWritesDeadLetters) {
-          forEnricher.add(letter);
-        } else {
-          deadLettered.add(deadLetters.send(producerRecord(letter)));
-        }
+        return;
+      }
+      if (invalid.reason() == EventParser.Reason.PROCESSING_ERROR) {
+        LOG.error("{}: parsing the record at offset {} threw; dead-lettered it: {}", st.id, rec.offset(),
+            invalid.detail());
+      }
+      metrics.deadLettered(invalid.code());
+      deadLetterLog.record(invalid.code(), invalid.detail());
+      if (!enricherWritesDeadLetters) {
+        List<DeadLetter> letters = assembler.deadLetters();
+        deadLettered.add(deadLetters.send(producerRecord(letters.get(letters.size() - 1))));
       }
     }
 
     private void finish() {
-      metrics.validEvents(valid.size());
-      if (!valid.isEmpty()) {
-        st.lastEventAt = now;
+      metrics.validEvents(assembler.valid().size());
+      if (!assembler.valid().isEmpty()) {
+        st.lastEventAt = clock.millis();
       }
-      long first = records.get(0).offset();
-      long nextOffset = records.get(records.size() - 1).offset() + 1;
-      EventBatch batch = new EventBatch(st.id, first, nextOffset, valid, st.tracker.watermark(),
-          st.tracker.maxEventTime(), forEnricher);
+      EventBatch batch = assembler.batch(enricherWritesDeadLetters);
       if (deadLettered.isEmpty()) {
         done.complete(batch);
       } else {
@@ -493,7 +431,7 @@ public final class IngestVerticle extends VerticleBase {
     int failures = st.sinkFailures.merge(sink, 1, Integer::sum);
     long backoff = backoff(failures);
     String reason = sink.id() + " failed: " + message(cause);
-    st.suspended.put(sink, new Suspension(clock.millis() + backoff, reason));
+    st.suspended.put(sink, new PartitionState.Suspension(clock.millis() + backoff, reason));
     problems.report(Problems.Kind.SINK_SUSPENDED, sink.id(), st.id, reason + "; the other sinks go on, " + sink.id()
         + " is retried from its last checkpoint in " + backoff / 1000.0 + " s (attempt " + failures + ")");
     LOG.warn("{}: {}; leaving it out for {} ms while the other sinks go on", st.id, reason, backoff);
@@ -526,24 +464,6 @@ public final class IngestVerticle extends VerticleBase {
       }
       return Future.succeededFuture();
     });
-  }
-
-  private static DeadLetter deadLetter(ConsumerRecord<byte[], byte[]> rec, Invalid invalid) {
-    List<DeadLetter.Header> headers = new ArrayList<>();
-    for (Header h : rec.headers()) {
-      headers.add(new DeadLetter.Header(h.key(), h.value()));
-    }
-    headers.add(header(DeadLetter.HEADER_REASON, invalid.detail()));
-    headers.add(header(DeadLetter.HEADER_REASON_CODE, invalid.code()));
-    headers.add(header(DeadLetter.HEADER_SOURCE_TOPIC, rec.topic()));
-    headers.add(header(DeadLetter.HEADER_SOURCE_PARTITION, String.valueOf(rec.partition())));
-    headers.add(header(DeadLetter.HEADER_SOURCE_OFFSET, String.valueOf(rec.offset())));
-    headers.add(header(DeadLetter.HEADER_SOURCE_TIMESTAMP, String.valueOf(rec.timestamp())));
-    return new DeadLetter(rec.offset(), rec.key(), rec.value(), headers);
-  }
-
-  private static DeadLetter.Header header(String key, String value) {
-    return new DeadLetter.Header(key, value.getBytes(StandardCharsets.UTF_8));
   }
 
   private KafkaProducerRecord<byte[], byte[]> producerRecord(DeadLetter letter) {
