@@ -1,0 +1,239 @@
+package dev.pulse.bench;
+
+import dev.pulse.bench.SinkProgress.Sink;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * Pulse's throughput benchmark (issue 8): one run on this machine measures, on the same preloaded input, a bare
+ * Kafka consumer, Pulse per sink and with every sink, the Kafka Streams peer, and latency under steady load; it
+ * prints a table and writes every figure to a JSON file. Ratios are taken within a run, since the machine is
+ * shared. Started by bench/run.sh, which builds what it needs; see there for the options.
+ */
+public final class Bench {
+
+  static final int USERS = 100_000;
+  static final int PAGES = 10_000;
+  static final long SEED = 42;
+  static final int PARTITIONS = 6;
+
+  public static void main(String[] args) throws Exception {
+    Options o = Options.parse(args);
+    long started = System.nanoTime();
+    Path work = Files.createTempDirectory("pulse-bench-");
+    String tag = "b" + DateTimeFormatter.ofPattern("MMddHHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+    log("work directory " + work + "; " + o.events + " events, " + o.repeat + " repetition(s)");
+    JsonObject result = new JsonObject().put("benchmark", "pulse throughput and latency (issue 8)")
+        .put("date", Instant.now().toString()).put("machine", Machine.describe())
+        .put("git_commit", System.getProperty("bench.commit", "unknown"))
+        .put("events", o.events).put("partitions", PARTITIONS).put("users", USERS).put("pages", PAGES)
+        .put("seed", SEED).put("pulse_java_options", String.join(" ", o.pulseJavaOptions))
+        .put("lake_roll_interval", "5s").put("aggregator_flush_interval", "500ms");
+
+    try (Infrastructure infra = Infrastructure.start(o.pulseJar, work.resolve("infrastructure"));
+        Connection pg = DriverManager.getConnection(infra.jdbcUrl(), "postgres", "");
+        Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrap))) {
+      log("Kafka at " + infra.bootstrap + ", PostgreSQL at " + infra.pgUrl());
+      BenchContext ctx = new BenchContext(infra.bootstrap, infra.pgUrl(), pg, admin, o.pulseJar, o.peerClasspath,
+          work, o.events, PARTITIONS, o.pulseJavaOptions, List.of());
+
+      String source = BenchContext.inputTopic(tag + "_src");
+      result.put("preload", preload(ctx, tag + "_src"));
+      InputFacts facts = InputFacts.scan(ctx.bootstrap(), source);
+      log("input: " + facts.events() + " events, " + facts.pageViews() + " page views, "
+          + facts.distinctUsersByWindow().size() + " 5-minute windows");
+      if (facts.valid() != o.events) {
+        throw new IllegalStateException("the preloaded topic holds " + facts.valid() + " valid events, not " + o.events);
+      }
+      result.put("input", facts.toJson());
+
+      JsonArray repetitions = new JsonArray();
+      for (int r = 1; r <= o.repeat; r++) {
+        repetitions.add(repetition(ctx, o, tag + "r" + r, source, facts, r));
+        result.put("repetitions", repetitions);
+        Report.write(result, o.out);
+      }
+      result.put("summary", Report.summary(repetitions));
+    }
+    result.put("total_duration_s", Math.round((System.nanoTime() - started) / 1e9));
+    Path file = Report.write(result, o.out);
+    System.out.println();
+    System.out.println(Report.table(result));
+    log("results in " + file + " (and " + file.toString().replace(".json", ".md") + ")");
+    if (!o.keep) {
+      deleteTree(work);
+    }
+  }
+
+  private static JsonObject repetition(BenchContext ctx, Options o, String ns, String source, InputFacts facts, int r)
+      throws Exception {
+    JsonObject rep = new JsonObject().put("repetition", r).put("started", Instant.now().toString());
+    JsonObject m = new JsonObject();
+    rep.put("measurements", m);
+
+    m.put("bare_consumer", attempt("bare consumer", () -> BareConsumer.measure(ctx, source, ns + "_perf")));
+    record Node(String key, String name, String suffix, String roles, List<Sink> sinks) {
+    }
+    List<Node> nodes = List.of(
+        new Node("pulse_aggregator", "Pulse ingest + aggregator", "_agg", "ingest,aggregator",
+            List.of(Sink.AGGREGATOR)),
+        new Node("pulse_lake_writer", "Pulse ingest + lake-writer", "_lake", "ingest,lake-writer",
+            List.of(Sink.LAKE_WRITER)),
+        new Node("pulse_enricher", "Pulse ingest + enricher", "_enr", "ingest,enricher", List.of(Sink.ENRICHER)),
+        new Node("pulse_all_sinks", "Pulse all sinks + dashboard", "_all",
+            "ingest,aggregator,lake-writer,enricher,dashboard",
+            List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER)));
+    for (Node n : nodes) {
+      String namespace = ns + n.suffix();
+      m.put(n.key(), attempt(n.name(), () -> {
+        TopicCopy.copy(ctx, source, BenchContext.inputTopic(namespace));
+        JsonObject f = PulseThroughput.measure(ctx, n.name(), namespace, n.roles(), n.sinks());
+        if (n.sinks().size() == 3) {
+          f.put("correctness", PulseOutputs.check(ctx, namespace, ctx.work().resolve(namespace).resolve("lake"), facts));
+        }
+        deleteTopics(ctx, namespace);
+        return f;
+      }));
+    }
+    for (long grace : o.peerGraceSeconds) {
+      String app = ns + "_ks" + grace;
+      m.put("kafka_streams_grace_" + grace + "s", attempt("Kafka Streams peer, grace " + grace + " s", () -> {
+        JsonObject f = StreamsPeerRun.measure(ctx, source, app, Duration.ofSeconds(grace), facts);
+        deleteTopics(ctx, app);
+        return f;
+      }));
+    }
+    Long allSinks = m.getJsonObject("pulse_all_sinks").getLong("steady_events_per_s");
+    if (o.latencySeconds > 0 && allSinks != null) {
+      long rate = Math.max(1, allSinks / 2);
+      String namespace = ns + "_lat";
+      m.put("latency", attempt("latency at " + rate + " events/s",
+          () -> LatencyRun.measure(ctx, namespace, rate, Duration.ofSeconds(o.latencySeconds))));
+      deleteTopics(ctx, namespace);
+    }
+    rep.put("ratios", Report.ratios(m, o.peerGraceSeconds));
+    log("repetition " + r + " done: " + rep.getJsonObject("ratios").encode());
+    return rep;
+  }
+
+  private static JsonObject preload(BenchContext ctx, String namespace) throws Exception {
+    Path dir = ctx.work().resolve(namespace);
+    ChildProcess p = ChildProcess.start(ctx.pulse(List.of(), List.of("produce", "--set", "pulse.namespace=" + namespace,
+            "--users", String.valueOf(USERS), "--pages", String.valueOf(PAGES), "--seed", String.valueOf(SEED),
+            "--rate", "10000000", "--count", String.valueOf(ctx.events()), "--late-share", "0", "--invalid-share", "0")),
+        dir, Map.of("KAFKA_BOOTSTRAP_SERVERS", ctx.bootstrap()), dir.resolve("produce.log"), List.of());
+    log("preloading " + ctx.events() + " events into " + BenchContext.inputTopic(namespace));
+    if (p.awaitExit(Duration.ofSeconds(300 + ctx.events() / 1_000)) != 0) {
+      throw new IllegalStateException("pulse produce failed; see " + p.log());
+    }
+    double seconds = (System.nanoTime() - p.launchedNanos()) / 1e9;
+    String last = p.logLines().stream().filter(l -> l.startsWith("sent ")).reduce((a, b) -> b).orElse("");
+    log(last);
+    return new JsonObject().put("topic", BenchContext.inputTopic(namespace)).put("producer_report", last)
+        .put("seconds", Timeline.round2(seconds));
+  }
+
+  interface Measurement {
+    JsonObject run() throws Exception;
+  }
+
+  /** A failed measurement is reported with its reason; the others still run. */
+  private static JsonObject attempt(String name, Measurement m) {
+    log(name + " ...");
+    try {
+      JsonObject f = m.run();
+      log(name + ": " + f.copy().put("log", null).put("correctness", null).encode());
+      if (f.getJsonObject("correctness") != null) {
+        log(name + " outputs: " + f.getJsonObject("correctness").encode());
+      }
+      return f;
+    } catch (Exception | Error e) {
+      log(name + " FAILED: " + e);
+      return new JsonObject().put("name", name).put("error", e.toString());
+    }
+  }
+
+  private static void deleteTopics(BenchContext ctx, String prefixOrNamespace) {
+    try {
+      List<String> doomed = new ArrayList<>();
+      for (String t : ctx.admin().listTopics().names().get(30, TimeUnit.SECONDS)) {
+        if (t.endsWith("." + prefixOrNamespace) || t.startsWith(prefixOrNamespace + "-")) {
+          doomed.add(t);
+        }
+      }
+      ctx.admin().deleteTopics(doomed).all().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log("could not delete the topics of " + prefixOrNamespace + ": " + e);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  static void log(String line) {
+    System.out.println(DateTimeFormatter.ISO_LOCAL_TIME.withZone(ZoneOffset.UTC).format(Instant.now()).substring(0, 8)
+        + " bench: " + line);
+  }
+
+  /** Command-line options (bench/run.sh documents them). */
+  static final class Options {
+    long events = 2_000_000;
+    int repeat = 1;
+    long latencySeconds = 60;
+    List<Long> peerGraceSeconds = List.of(30L);
+    Path pulseJar;
+    String peerClasspath;
+    Path out = Path.of("bench/results");
+    List<String> pulseJavaOptions = List.of();
+    boolean keep;
+
+    static Options parse(String[] args) {
+      Options o = new Options();
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        switch (a) {
+          case "--repeat" -> o.repeat = Integer.parseInt(args[++i]);
+          case "--latency-seconds" -> o.latencySeconds = Long.parseLong(args[++i]);
+          case "--peer-grace" -> o.peerGraceSeconds = Arrays.stream(args[++i].split(",")).map(String::trim)
+              .map(Long::parseLong).toList();
+          case "--pulse-jar" -> o.pulseJar = Path.of(args[++i]);
+          case "--peer-classpath" -> o.peerClasspath = args[++i];
+          case "--out" -> o.out = Path.of(args[++i]);
+          case "--pulse-java-options" -> o.pulseJavaOptions = args[++i].isBlank() ? List.of()
+              : List.of(args[i].trim().split("\\s+"));
+          case "--keep" -> o.keep = true;
+          default -> {
+            if (a.startsWith("-")) {
+              throw new IllegalArgumentException("unknown option " + a);
+            }
+            o.events = Long.parseLong(a.replace("_", "").replace(",", ""));
+          }
+        }
+      }
+      if (o.pulseJar == null || o.peerClasspath == null) {
+        throw new IllegalArgumentException("--pulse-jar and --peer-classpath are required (bench/run.sh passes them)");
+      }
+      if (o.events < 1 || o.repeat < 1) {
+        throw new IllegalArgumentException("events and --repeat must be positive");
+      }
+      return o;
+    }
+  }
+}

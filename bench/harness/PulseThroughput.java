@@ -1,0 +1,65 @@
+package dev.pulse.bench;
+
+import dev.pulse.bench.SinkProgress.Sink;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Pulse node in a fresh JVM on an input topic already holding every event, timed from JVM start until every
+ * sink of its roles has made all events durable.
+ */
+final class PulseThroughput {
+
+  static final String READY = "Pulse is running";
+  static final String DASHBOARD = "Dashboard   http";
+
+  private PulseThroughput() {
+  }
+
+  /** Starts a node of {@code roles} on the topic of {@code namespace} (lake roll 5 s, no cluster). */
+  static ChildProcess start(BenchContext ctx, String namespace, String roles, Path dir) throws Exception {
+    List<String> args = new ArrayList<>(List.of("run", "--roles", roles,
+        "--set", "pulse.namespace=" + namespace,
+        "--set", "pg.schema=" + namespace,
+        "--set", "lake.dir=" + dir.resolve("lake").toAbsolutePath(),
+        "--set", "lake.roll.interval=5s",
+        "--set", "cluster.enabled=false",
+        "--set", "dashboard.port=0",
+        "--set", "node.name=bench-" + namespace));
+    return ChildProcess.start(ctx.pulse(List.of(GcLog.option(dir.resolve("gc.log"))), args), dir,
+        Map.of("KAFKA_BOOTSTRAP_SERVERS", ctx.bootstrap(), "PG_URL", ctx.pgUrl()), dir.resolve("pulse.log"),
+        List.of(READY, DASHBOARD));
+  }
+
+  static SinkProgress progressOf(BenchContext ctx, String namespace, List<Sink> sinks, Path dir) {
+    return new SinkProgress(sinks, ctx.pg(), ctx.admin(), namespace, BenchContext.inputTopic(namespace),
+        dir.resolve("lake"), "pulse-enricher." + namespace);
+  }
+
+  static JsonObject measure(BenchContext ctx, String name, String namespace, String roles, List<Sink> sinks)
+      throws Exception {
+    Path dir = ctx.work().resolve(namespace);
+    SinkProgress progress = progressOf(ctx, namespace, sinks, dir);
+    ChildProcess node = start(ctx, namespace, roles, dir);
+    try {
+      Timeline t = Timeline.follow(node, READY,
+          () -> progress.read().values().stream().mapToLong(Long::longValue).min().orElse(0),
+          () -> true, ctx.events(), timeout(ctx.events()));
+      JsonObject figures = new JsonObject().put("name", name).put("roles", roles)
+          .mergeIn(t.figures(ctx.events()));
+      node.stop(Duration.ofSeconds(60));
+      return figures.mergeIn(GcLog.read(dir.resolve("gc.log"))).put("log", node.log().toString());
+    } finally {
+      node.stop(Duration.ofSeconds(60));
+    }
+  }
+
+  /** Generous: a node slower than 2,000 events/s is reported as failed rather than waited for. */
+  static Duration timeout(long events) {
+    return Duration.ofSeconds(120 + events / 2_000);
+  }
+}

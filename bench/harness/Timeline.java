@@ -1,0 +1,102 @@
+package dev.pulse.bench;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * The moments that make a throughput figure: process launch, end of start-up, and the moment the whole input is
+ * done; and the steady window, from the first sample at which 10 % of the input is durable to the first at which
+ * 90 % is, with the process's CPU time and the machine's load at both ends. The window leaves out start-up, the
+ * first lake roll or checkpoint (durable progress moves in steps) and the tail, where a run only waits for the
+ * last roll.
+ */
+record Timeline(long launched, long ready, long first, long progressAtFirst, long cpuAtFirst, long last,
+    long progressAtLast, long cpuAtLast, double steadyMachineBusyPct, long done, long cpuAtDone, long peakRssKb) {
+
+  static final double STEADY_FROM = 0.10;
+  static final double STEADY_TO = 0.90;
+
+  private static final long SAMPLE_MS = 100;
+
+  /**
+   * Samples {@code progress} every 100 ms until it reaches {@code events} and {@code alsoDone} holds.
+   * {@code ready} is when the process printed {@code readyText} (start-up).
+   */
+  static Timeline follow(ChildProcess p, String readyText, LongSupplier progress, BooleanSupplier alsoDone,
+      long events, Duration timeout) throws InterruptedException {
+    long deadline = p.launchedNanos() + timeout.toNanos();
+    long first = -1;
+    long progressAtFirst = 0;
+    long cpuAtFirst = 0;
+    MachineCpu machineAtFirst = null;
+    long last = -1;
+    long progressAtLast = 0;
+    long cpuAtLast = 0;
+    MachineCpu machineAtLast = null;
+    while (true) {
+      long now = System.nanoTime();
+      long covered = progress.getAsLong();
+      if (covered >= STEADY_FROM * events && first < 0) {
+        first = now;
+        progressAtFirst = covered;
+        cpuAtFirst = p.cpuNanos();
+        machineAtFirst = MachineCpu.now();
+      }
+      if (covered >= STEADY_TO * events && last < 0) {
+        last = now;
+        progressAtLast = covered;
+        cpuAtLast = p.cpuNanos();
+        machineAtLast = MachineCpu.now();
+      }
+      if (covered >= events && alsoDone.getAsBoolean()) {
+        long cpu = p.cpuNanos();
+        long ready = p.seen(readyText).map(ChildProcess.Seen::nanos).orElse(first);
+        return new Timeline(p.launchedNanos(), ready, first, progressAtFirst, cpuAtFirst, last, progressAtLast,
+            cpuAtLast, machineAtLast.busyPercentSince(machineAtFirst), now, cpu, p.peakRssKb());
+      }
+      p.peakRssKb();
+      if (!p.alive()) {
+        throw new IllegalStateException("the process ended after " + covered + " of " + events
+            + " events; see " + p.log());
+      }
+      if (now > deadline) {
+        throw new IllegalStateException("only " + covered + " of " + events + " events after " + timeout
+            + "; see " + p.log());
+      }
+      Thread.sleep(SAMPLE_MS);
+    }
+  }
+
+  /** The figures of this timeline for {@code events} events, as JSON fields. */
+  JsonObject figures(long events) {
+    double wall = (done - launched) / 1e9;
+    double steadySeconds = (last - first) / 1e9;
+    long steadyEvents = progressAtLast - progressAtFirst;
+    boolean steady = steadyEvents > 0 && steadySeconds > 0;
+    int cpus = Runtime.getRuntime().availableProcessors();
+    return new JsonObject()
+        .put("steady_events_per_s", steady ? round(steadyEvents / steadySeconds) : null)
+        .put("steady_window", String.format(java.util.Locale.ROOT, "%.0f-%.0f %% of the input, %.1f s",
+            100.0 * progressAtFirst / events, 100.0 * progressAtLast / events, steadySeconds))
+        .put("after_startup_events_per_s", done > ready ? round(events / ((done - ready) / 1e9)) : null)
+        .put("whole_process_events_per_s", round(events / wall))
+        .put("startup_s", round2((ready - launched) / 1e9))
+        .put("done_s", round2(wall))
+        .put("cpu_us_per_event", round2(cpuAtDone / 1e3 / events))
+        .put("steady_cpu_us_per_event", steady ? round2((cpuAtLast - cpuAtFirst) / 1e3 / steadyEvents) : null)
+        .put("steady_process_cpu_pct_of_machine", steady
+            ? round2(100.0 * (cpuAtLast - cpuAtFirst) / 1e9 / steadySeconds / cpus) : null)
+        .put("steady_machine_busy_pct", round2(steadyMachineBusyPct))
+        .put("peak_rss_mb", round(peakRssKb / 1024.0));
+  }
+
+  static long round(double v) {
+    return Math.round(v);
+  }
+
+  static double round2(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+}

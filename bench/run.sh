@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Pulse's throughput and latency benchmark (issue 8), in one run on this machine:
+#   - preloads N seeded events (6 partitions, 100k users, 10k pages) into Pulse's in-process Kafka broker;
+#   - measures on that same input a bare Kafka consumer (Kafka's ConsumerPerformance), Pulse per sink
+#     (ingest + aggregator / lake-writer / enricher) and with every sink and the dashboard, each a fresh
+#     `pulse run` JVM timed until every sink holds all N events, and a Kafka Streams peer doing the same two
+#     windowed aggregates and the enriched stream (bench/kafka-streams-peer), whose outputs are checked;
+#   - measures latency at half the all-sinks rate: send -> dashboard WebSocket, send -> row in PostgreSQL;
+#   - prints a Markdown table and writes every figure to bench/results/<date>-n<N>.json (+ .md).
+#
+# usage: bench/run.sh [events] [options]             events: default 2000000
+#   --repeat K                 K repetitions on the same preloaded input; the table shows median (min-max)
+#   --latency-seconds S        probe for S seconds (default 60; 0 skips the latency run)
+#   --peer-grace S1,S2         Kafka Streams grace periods in seconds, one peer run each (default 30 = Pulse's
+#                              allowed lateness)
+#   --pulse-java-options "..." JVM options of the measured Pulse nodes, e.g. "-Xmx512m"
+#   --keep                     keep the work directory (logs, lake files, GC logs) instead of deleting it
+# Needs Java 17 and Maven; builds the Pulse jar when it is missing or older than the sources, and the peer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=verticles/app/target/pulse.jar
+if [ ! -f "$JAR" ] || [ -n "$(find pom.xml verticles conf web -newer "$JAR" -type f -not -path '*/target/*' -print -quit)" ]; then
+  echo "bench: building $JAR"
+  mvn -B -ntp -q -DskipTests package
+fi
+PEER=bench/kafka-streams-peer
+if [ ! -d "$PEER/target/lib" ] || [ -n "$(find "$PEER/pom.xml" "$PEER/src" -newer "$PEER/target/lib" -type f -print -quit)" ]; then
+  echo "bench: building the Kafka Streams peer"
+  mvn -B -ntp -q -f "$PEER/pom.xml" package
+  touch "$PEER/target/lib"
+fi
+HARNESS=bench/target/harness
+rm -rf "$HARNESS" && mkdir -p "$HARNESS"
+javac -d "$HARNESS" -cp "$JAR" bench/harness/*.java
+exec java -cp "$JAR:$HARNESS" -Dlogback.configurationFile=bench/harness/logback-bench.xml \
+  -Dbench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  dev.pulse.bench.Bench --pulse-jar "$JAR" --peer-classpath "$PWD/$PEER/target/classes:$PWD/$PEER/target/lib/*" "$@"
