@@ -73,9 +73,11 @@ public final class EventParser {
 
   /**
    * Strict about duplicate keys: with two {@code user_id}s, readers disagree on which one counts (most keep the
-   * last, some the first), so such a record is ambiguous and goes to the dead-letter topic.
+   * last, some the first), so such a record is ambiguous and goes to the dead-letter topic. {@link Fields} compares
+   * the top-level keys itself; a record with nested objects or arrays is read once more by {@link #STRICT}.
    */
-  private static final JsonFactory JSON = JsonFactory.builder()
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+  private static final JsonFactory STRICT = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
   /** A JSON escape of a character code ({@code \\u}): the only way an unpaired surrogate gets into valid UTF-8. */
@@ -85,6 +87,8 @@ public final class EventParser {
   private final Duration maxFutureSkew;
   private final Instant minEventTime;
   private final Clock clock;
+  private final long minEventTimeMillis;
+  private final long maxFutureSkewMillis;
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -95,6 +99,14 @@ public final class EventParser {
     this.maxFutureSkew = maxFutureSkew;
     this.minEventTime = minEventTime;
     this.clock = clock;
+    this.minEventTimeMillis = minEventTime.toEpochMilli();
+    this.maxFutureSkewMillis = maxFutureSkew.toMillis();
+  }
+
+  /** The latest event time accepted now, in epoch milliseconds. */
+  private long latestEventTime() {
+    long now = clock.millis();
+    return now > Long.MAX_VALUE - maxFutureSkewMillis ? Long.MAX_VALUE : now + maxFutureSkewMillis;
   }
 
   /**
@@ -114,6 +126,13 @@ public final class EventParser {
     Fields json;
     try (JsonParser parser = JSON.createParser(value)) {
       json = Fields.read(parser, contains(value, ESCAPED_CHAR));
+      if (json.hasNestedValues()) {
+        try (JsonParser strict = STRICT.createParser(value)) {
+          while (strict.nextToken() != null) {
+            // every token read: the strict parser throws at an inner key seen twice in its object
+          }
+        }
+      }
     } catch (JsonParseException e) {
       if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
         return invalid(Reason.DUPLICATE_KEY, "the JSON object has a key twice: " + firstLine(e.getOriginalMessage()));
@@ -193,9 +212,8 @@ public final class EventParser {
     } else {
       return invalid(Reason.WRONG_TYPE, "timestamp must be a string or a number, found " + kind(ts));
     }
-    if (eventTime < minEventTime.toEpochMilli()
-        || eventTime > clock.instant().plus(maxFutureSkew).toEpochMilli()) {
-      return outOfRange(describe(eventTime), eventTime < minEventTime.toEpochMilli(), ts instanceof Number);
+    if (eventTime < minEventTimeMillis || eventTime > latestEventTime()) {
+      return outOfRange(describe(eventTime), eventTime < minEventTimeMillis, ts instanceof Number);
     }
     return new Valid(new ClickEvent(offset, eventId, json.getString("user_id"), json.getString("page_url"),
         json.getString("event_type"), eventTime, ingestTimeMillis, false, value, rawId != null,

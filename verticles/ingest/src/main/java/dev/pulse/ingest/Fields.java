@@ -10,8 +10,10 @@ import java.util.Set;
  * What the parser checks of a record's JSON, read in one streaming pass over its bytes: the five fields Pulse
  * uses, with their JSON types, and facts about the rest (whether it carries a field the enricher adds, where an
  * unpaired surrogate is). Every other field is only validated, never built into objects: its bytes pass through
- * as they came. The whole document is read, so malformed JSON anywhere, duplicate keys at any depth (the
- * factory's strict duplicate detection) and nesting beyond Jackson's limit are errors, as before.
+ * as they came. The whole document is read, so malformed JSON anywhere and nesting beyond Jackson's limit are
+ * errors. Duplicate keys of the top-level object are found here, by comparing names (Jackson's strict duplicate
+ * detection builds a hash set per object, a third of the parse); a document with nested objects or arrays says
+ * so ({@link #hasNestedValues()}), and the caller checks its inner keys with a strict parser.
  */
 final class Fields {
 
@@ -29,6 +31,9 @@ final class Fields {
 
   private final boolean checkStrings;
   private final Object[] values = new Object[KNOWN.length];
+  private String[] names = new String[12];
+  private int nameCount;
+  private boolean nestedValues;
   private String rootKind;
   private String unpairedSurrogateAt;
   private boolean carriesEnrichmentFields;
@@ -52,10 +57,14 @@ final class Fields {
     if (root == JsonToken.START_OBJECT) {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
+        f.addName(p, name);
         if (checkStrings && EventParser.hasUnpairedSurrogate(name)) {
           f.surrogateAt("a key in the object");
         }
         JsonToken token = p.nextToken();
+        if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+          f.nestedValues = true;
+        }
         int known = indexOf(name);
         if (known >= 0) {
           f.values[known] = f.value(p, token, name);
@@ -74,6 +83,11 @@ final class Fields {
       throw new JsonParseException(p, "unexpected content after the JSON value");
     }
     return f;
+  }
+
+  /** Whether a top-level value is an object or an array, whose keys {@link #read} did not compare. */
+  boolean hasNestedValues() {
+    return nestedValues;
   }
 
   /** Not null when the document is not an object: what it is instead ("an array", "a string", ...). */
@@ -191,6 +205,23 @@ final class Fields {
     if (unpairedSurrogateAt == null) {
       unpairedSurrogateAt = where;
     }
+  }
+
+  /**
+   * Remembers a top-level key, refusing one seen before. Jackson hands out canonical (interned) names, so the
+   * identity test settles almost every comparison; the cached hash settles the rest before any character is read.
+   */
+  private void addName(JsonParser p, String name) throws JsonParseException {
+    for (int i = 0; i < nameCount; i++) {
+      String seen = names[i];
+      if (seen == name || (seen.hashCode() == name.hashCode() && seen.equals(name))) {
+        throw new JsonParseException(p, "Duplicate field '" + name + "'");
+      }
+    }
+    if (nameCount == names.length) {
+      names = java.util.Arrays.copyOf(names, nameCount * 2);
+    }
+    names[nameCount++] = name;
   }
 
   private static int indexOf(String name) {

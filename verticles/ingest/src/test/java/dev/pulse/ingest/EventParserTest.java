@@ -207,6 +207,23 @@ class EventParserTest {
     assertTrue(dup.detail().contains("user_id"), dup.detail());
     invalid("{\"user_id\":\"a\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,"
         + "\"x\":{\"y\":1,\"y\":2}}", Reason.DUPLICATE_KEY);
+    invalid("{\"user_id\":\"a\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,"
+        + "\"x\":[{\"y\":1},{\"z\":[{\"y\":1,\"y\":2}]}]}", Reason.DUPLICATE_KEY);
+    // the same name, written with an escape, is the same key
+    invalid("{\"user_id\":\"a\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,"
+        + "\"page\\u005furl\":\"/b\"}", Reason.DUPLICATE_KEY);
+    // a name seen twice after many others
+    StringBuilder many = new StringBuilder("{\"user_id\":\"a\",\"page_url\":\"/\",\"event_type\":\"click\","
+        + "\"timestamp\":1764324000000");
+    for (int i = 0; i < 40; i++) {
+      many.append(",\"f").append(i).append("\":").append(i);
+    }
+    assertEquals("a", valid(many + "}").userId(), "40 distinct extra keys are fine");
+    Invalid late = invalid(many + ",\"f17\":0}", Reason.DUPLICATE_KEY);
+    assertTrue(late.detail().contains("f17"), late.detail());
+    // the same inner name in two sibling objects is no duplicate
+    valid("{\"user_id\":\"a\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,"
+        + "\"x\":{\"y\":1},\"z\":{\"y\":2}}");
   }
 
   @Test
