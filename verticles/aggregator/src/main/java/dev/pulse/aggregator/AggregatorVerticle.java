@@ -4,6 +4,7 @@ import dev.pulse.aggregator.PartitionWindows.Checkpoint;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.bus.PageViewUpdate;
 import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.metrics.Problems;
@@ -241,14 +242,11 @@ public final class AggregatorVerticle extends VerticleBase {
    */
   private void publishWindows(PartitionId partition, Checkpoint cp, List<ActiveUserWindows.Estimate> estimates) {
     if (!cp.pageCounts().isEmpty()) {
-      JsonArray rows = new JsonArray();
+      PageViewUpdate update = PageViewUpdate.of(partition.topic(), partition.partition(), cp.pageCounts().size());
       for (PartitionWindows.PageCount pc : cp.pageCounts()) {
-        rows.add(new JsonObject().put("windowStart", pc.windowStart())
-            .put("windowEnd", pc.windowStart() + Windows.PAGE_VIEW_SIZE_MS).put("pageUrl", pc.pageUrl())
-            .put("views", pc.count()));
+        update.add(pc.windowStart(), pc.pageUrl(), pc.count());
       }
-      vertx.eventBus().publish(Addresses.WINDOW_UPDATES, new JsonObject().put("type", "pageViews")
-          .put("topic", partition.topic()).put("partition", partition.partition()).put("rows", rows));
+      vertx.eventBus().publish(Addresses.WINDOW_UPDATES, update.toJson());
     }
     if (!estimates.isEmpty()) {
       JsonArray rows = new JsonArray();

@@ -2,7 +2,7 @@ package dev.pulse.dashboard;
 
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Topics;
-import dev.pulse.common.model.PartitionId;
+import dev.pulse.common.bus.PageViewUpdate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -295,15 +295,17 @@ public final class DashboardVerticle extends VerticleBase {
 
   private void onWindowUpdate(JsonObject update) {
     switch (update.getString("type", "")) {
-      case "pageViews" -> live.pageCounts(
-          new PartitionId(update.getString("topic"), update.getInteger("partition")).toString(),
-          update.getJsonArray("rows"));
+      case PageViewUpdate.TYPE -> live.pageCounts(PageViewUpdate.from(update));
       case "activeUsers" -> live.activeUsers(update.getJsonArray("rows"));
       default -> LOG.debug("unknown window update {}", update.getString("type"));
     }
   }
 
   private void pushWindows() {
+    if (browsers.isEmpty()) {
+      live.discardChanges(); // a browser that connects gets a snapshot
+      return;
+    }
     JsonArray pages = live.drainChangedPages();
     if (!pages.isEmpty()) {
       broadcast(new JsonObject().put("type", "pageViews").put("rows", pages).encode());

@@ -1,14 +1,20 @@
 package dev.pulse.dashboard;
 
+import dev.pulse.common.bus.PageViewUpdate;
+import dev.pulse.common.model.PartitionId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,29 +31,65 @@ public final class LiveWindows {
   /** At most this many URLs per window go into a snapshot (the busiest). */
   public static final int SNAPSHOT_URLS_PER_WINDOW = 50;
 
-  private record PageKey(long windowStart, String pageUrl) {
+  /** One page in one window: its count per partition (by partition index) and their sum. */
+  private static final class PageTotal {
+    final long windowStart;
+    final String pageUrl;
+    long[] byPartition = new long[0];
+    long total;
+
+    PageTotal(long windowStart, String pageUrl) {
+      this.windowStart = windowStart;
+      this.pageUrl = pageUrl;
+    }
   }
 
-  private final NavigableMap<Long, Map<String, Map<String, Long>>> pages = new TreeMap<>(); // start -> url -> partition -> n
+  private final NavigableMap<Long, Map<String, PageTotal>> pages = new TreeMap<>(); // start -> url -> counts
+  private final Map<String, Integer> partitionIndexes = new HashMap<>();
   private final NavigableMap<Long, JsonObject> activeUsers = new TreeMap<>();
-  private final Map<PageKey, Long> changedPages = new LinkedHashMap<>();
+  private final Set<PageTotal> changedPages = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Map<Long, JsonObject> changedActive = new LinkedHashMap<>();
 
   /** One partition's counts from an aggregator checkpoint. */
-  public void pageCounts(String partitionKey, JsonArray rows) {
-    for (int i = 0; i < rows.size(); i++) {
-      JsonObject r = rows.getJsonObject(i);
-      long start = r.getLong("windowStart");
-      String url = r.getString("pageUrl");
-      Map<String, Long> byPartition = pages.computeIfAbsent(start, k -> new HashMap<>())
-          .computeIfAbsent(url, k -> new HashMap<>());
-      long before = byPartition.getOrDefault(partitionKey, 0L);
-      long views = r.getLong("views");
-      if (views > before) {
-        byPartition.put(partitionKey, views);
-        changedPages.put(new PageKey(start, url), total(byPartition));
+  public void pageCounts(PageViewUpdate update) {
+    int partition = partitionIndex(new PartitionId(update.topic(), update.partition()).toString());
+    Map<String, PageTotal> window = null;
+    long windowStart = Long.MIN_VALUE;
+    for (int i = 0; i < update.size(); i++) {
+      long start = update.windowStart(i);
+      if (window == null || start != windowStart) { // rows come grouped by window
+        window = pages.computeIfAbsent(start, k -> new HashMap<>());
+        windowStart = start;
       }
+      pageCount(window, start, update.pageUrl(i), partition, update.views(i));
     }
+  }
+
+  /** One partition's count of one page in one window (the dashboard's history, read at start). */
+  public void pageCount(String partitionKey, long windowStart, String pageUrl, long views) {
+    pageCount(pages.computeIfAbsent(windowStart, k -> new HashMap<>()), windowStart, pageUrl,
+        partitionIndex(partitionKey), views);
+  }
+
+  private void pageCount(Map<String, PageTotal> window, long start, String url, int partition, long views) {
+    PageTotal t = window.get(url);
+    if (t == null) {
+      t = new PageTotal(start, url);
+      window.put(url, t);
+    }
+    if (t.byPartition.length <= partition) {
+      t.byPartition = Arrays.copyOf(t.byPartition, Math.max(partition + 1, partitionIndexes.size()));
+    }
+    long before = t.byPartition[partition];
+    if (views > before) {
+      t.byPartition[partition] = views;
+      t.total += views - before;
+      changedPages.add(t);
+    }
+  }
+
+  private int partitionIndex(String partitionKey) {
+    return partitionIndexes.computeIfAbsent(partitionKey, k -> partitionIndexes.size());
   }
 
   /** Active-user estimates, already merged over partitions. */
@@ -64,10 +106,16 @@ public final class LiveWindows {
 
   /** Page rows whose totals changed since the last call (for the live push). */
   public JsonArray drainChangedPages() {
-    JsonArray out = new JsonArray();
-    changedPages.forEach((k, total) -> out.add(pageRow(k.windowStart(), k.pageUrl(), total)));
+    JsonArray out = new JsonArray(new ArrayList<>(changedPages.size()));
+    changedPages.forEach(t -> out.add(pageRow(t.windowStart, t.pageUrl, t.total)));
     changedPages.clear();
     return out;
+  }
+
+  /** Forgets what changed, when no browser is there to be told. */
+  public void discardChanges() {
+    changedPages.clear();
+    changedActive.clear();
   }
 
   public JsonArray drainChangedActiveUsers() {
@@ -80,9 +128,9 @@ public final class LiveWindows {
   /** What a browser that connects now gets first. */
   public JsonObject snapshot() {
     JsonArray pageRows = new JsonArray();
-    for (Map.Entry<Long, Map<String, Map<String, Long>>> w : pages.entrySet()) {
+    for (Map.Entry<Long, Map<String, PageTotal>> w : pages.entrySet()) {
       List<Map.Entry<String, Long>> totals = new ArrayList<>();
-      w.getValue().forEach((url, byPartition) -> totals.add(Map.entry(url, total(byPartition))));
+      w.getValue().forEach((url, t) -> totals.add(Map.entry(url, t.total)));
       totals.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())
           .thenComparing(Map.Entry.comparingByKey()));
       totals.stream().limit(SNAPSHOT_URLS_PER_WINDOW)
@@ -95,17 +143,16 @@ public final class LiveWindows {
 
   /** Forgets windows too old to show. */
   public void evict(long now) {
-    pages.headMap(now - PAGE_HISTORY_MS, false).clear();
+    Map<Long, Map<String, PageTotal>> old = pages.headMap(now - PAGE_HISTORY_MS, false);
+    old.values().forEach(w -> changedPages.removeAll(w.values()));
+    old.clear();
     activeUsers.headMap(now - ACTIVE_HISTORY_MS, false).clear();
   }
 
   public long pageViews(long windowStart, String url) {
-    Map<String, Map<String, Long>> w = pages.get(windowStart);
-    return w == null || !w.containsKey(url) ? 0 : total(w.get(url));
-  }
-
-  private static long total(Map<String, Long> byPartition) {
-    return byPartition.values().stream().mapToLong(Long::longValue).sum();
+    Map<String, PageTotal> w = pages.get(windowStart);
+    PageTotal t = w == null ? null : w.get(url);
+    return t == null ? 0 : t.total;
   }
 
   private static JsonObject pageRow(long start, String url, long views) {

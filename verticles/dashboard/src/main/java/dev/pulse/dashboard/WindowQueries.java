@@ -56,10 +56,8 @@ final class WindowQueries {
             + schema + "page_view_counts_by_partition WHERE window_start >= $1")
         .execute(Tuple.of(utc(Instant.ofEpochMilli(now - LiveWindows.PAGE_HISTORY_MS))))
         .map(rows -> {
-          rows.forEach(r -> live.pageCounts(new PartitionId(topic, r.getInteger(0)).toString(),
-              new JsonArray().add(new JsonObject()
-                  .put("windowStart", r.getOffsetDateTime(1).toInstant().toEpochMilli())
-                  .put("pageUrl", r.getString(2)).put("views", r.getLong(3)))));
+          rows.forEach(r -> live.pageCount(new PartitionId(topic, r.getInteger(0)).toString(),
+              r.getOffsetDateTime(1).toInstant().toEpochMilli(), r.getString(2), r.getLong(3)));
           return (Void) null;
         });
     Future<Void> users = pool.preparedQuery("SELECT window_start, window_end, active_users FROM " + schema
