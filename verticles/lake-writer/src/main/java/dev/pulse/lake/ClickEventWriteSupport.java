@@ -22,6 +22,7 @@ final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
 
   static final String EVENT_ID = "event_id";
   static final String USER_ID = "user_id";
+  static final String PAGE_URL = "page_url";
   static final String EVENT_TIME = "event_time";
   static final String KAFKA_OFFSET = "kafka_offset";
   static final String INGEST_TIME = "ingest_time";
@@ -31,7 +32,7 @@ final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
   static final MessageType SCHEMA = Types.buildMessage()
       .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(EVENT_ID)
       .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(USER_ID)
-      .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("page_url")
+      .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(PAGE_URL)
       .required(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("event_type")
       .required(PrimitiveTypeName.INT64).as(LogicalTypeAnnotation.timestampType(true, TimeUnit.MILLIS))
       .named(EVENT_TIME)
@@ -72,7 +73,7 @@ final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
     out.startMessage();
     string(0, "event_id", e.eventId());
     string(1, "user_id", e.userId());
-    string(2, "page_url", e.pageUrl());
+    string(2, PAGE_URL, e.pageUrl());
     string(3, "event_type", e.eventType());
     int64(4, "event_time", e.eventTimeMillis());
     out.startField("is_late", 5);

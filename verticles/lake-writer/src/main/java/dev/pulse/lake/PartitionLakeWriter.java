@@ -190,6 +190,11 @@ final class PartitionLakeWriter {
           .withDictionaryEncoding(ClickEventWriteSupport.EVENT_TIME, false)
           .withDictionaryEncoding(ClickEventWriteSupport.KAFKA_OFFSET, false)
           .withDictionaryEncoding(ClickEventWriteSupport.INGEST_TIME, false)
+          // Min/max of ids and URLs prune no row group (every file spans the whole range) but cost a
+          // byte-wise comparison per value; times, offsets, partition and event type keep theirs for readers.
+          .withStatisticsEnabled(ClickEventWriteSupport.EVENT_ID, false)
+          .withStatisticsEnabled(ClickEventWriteSupport.USER_ID, false)
+          .withStatisticsEnabled(ClickEventWriteSupport.PAGE_URL, false)
           // Parquet 1.15's size statistics (value-size histograms) serve query planners Pulse's readers do not use
           .withSizeStatisticsEnabled(false)
           .withConf(new Configuration(false))
