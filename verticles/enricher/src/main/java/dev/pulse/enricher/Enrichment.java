@@ -24,7 +24,7 @@ public final class Enrichment {
 
   /** The enrichment of one processing instant: its timestamp text is made once for a whole transaction. */
   public static Stamp at(long processingTimeMillis) {
-    return new Stamp(processingTimeMillis, Instant.ofEpochMilli(processingTimeMillis).toString());
+    return new Stamp(Instant.ofEpochMilli(processingTimeMillis).toString());
   }
 
   public static byte[] key(ClickEvent e) {
@@ -40,7 +40,23 @@ public final class Enrichment {
     return new JsonObject(io.vertx.core.buffer.Buffer.buffer(value(e, processingTimeMillis)));
   }
 
-  public record Stamp(long millis, String iso) {
+  /** One processing instant's additions, spliced into each event's bytes. */
+  public static final class Stamp {
+
+    private static final byte[] LATE = ",\"is_late\":true}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ON_TIME = ",\"is_late\":false}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATE_END = "\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EMPTY = new byte[0];
+
+    private final String iso;
+    /** {@code ,"processing_time":"<iso>","event_date":"}: the same for every event of the stamp. */
+    private final byte[] timeBytes;
+
+    private Stamp(String iso) {
+      this.iso = iso;
+      this.timeBytes = (",\"processing_time\":\"" + iso + "\",\"event_date\":\"")
+          .getBytes(StandardCharsets.US_ASCII);
+    }
 
     public byte[] value(ClickEvent e) {
       if (e.valueHasEnrichedFields()) {
@@ -48,17 +64,25 @@ public final class Enrichment {
       }
       byte[] in = e.value();
       int close = closingBrace(in);
-      StringBuilder added = new StringBuilder(112);
-      if (!e.valueHasEventId()) {
-        added.append(",\"event_id\":").append(Json.encode(e.eventId()));
-      }
-      added.append(",\"processing_time\":\"").append(iso)
-          .append("\",\"event_date\":\"").append(EventDates.of(e.eventTimeMillis()))
-          .append("\",\"is_late\":").append(e.late()).append('}');
-      byte[] tail = added.toString().getBytes(StandardCharsets.UTF_8);
-      byte[] out = Arrays.copyOf(in, close + tail.length);
-      System.arraycopy(tail, 0, out, close, tail.length);
+      byte[] id = e.valueHasEventId() ? EMPTY
+          : (",\"event_id\":" + Json.encode(e.eventId())).getBytes(StandardCharsets.UTF_8);
+      byte[] time = timeBytes;
+      byte[] date = EventDates.of(e.eventTimeMillis()).getBytes(StandardCharsets.US_ASCII);
+      byte[] late = e.late() ? LATE : ON_TIME;
+      byte[] out = new byte[close + id.length + time.length + date.length + DATE_END.length + late.length];
+      System.arraycopy(in, 0, out, 0, close);
+      int at = close;
+      at = put(out, at, id);
+      at = put(out, at, time);
+      at = put(out, at, date);
+      at = put(out, at, DATE_END);
+      put(out, at, late);
       return out;
+    }
+
+    private static int put(byte[] out, int at, byte[] part) {
+      System.arraycopy(part, 0, out, at, part.length);
+      return at + part.length;
     }
 
     private byte[] rewritten(ClickEvent e) {
