@@ -104,7 +104,8 @@ final class Report {
         result.getInteger("pages"), result.getJsonObject("machine").getInteger("cpus"), result.getString("date"),
         reps > 1 ? ", median (min-max) of " + reps + " repetitions" : ""));
     t.append("| what | steady events/s | after start-up events/s | whole process events/s | start-up s "
-        + "| CPU µs/event steady (whole) | peak RSS MB | peak heap MB | outputs |\n|---|---|---|---|---|---|---|---|---|\n");
+        + "| CPU µs/event steady (whole) | of which JIT / GC | peak RSS MB | peak heap MB | outputs |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|\n");
     List<String[]> rows = new ArrayList<>(List.of(ROWS));
     for (String k : first.fieldNames()) {
       if (k.startsWith("kafka_streams")) {
@@ -115,7 +116,7 @@ final class Report {
       String m = "measurements." + row[0] + ".";
       if (first.getJsonObject(row[0]) != null && first.getJsonObject(row[0]).containsKey("error")) {
         t.append("| ").append(row[1]).append(" | failed: ").append(first.getJsonObject(row[0]).getString("error"))
-            .append(" |||||||||\n");
+            .append(" ||||||||||\n");
         continue;
       }
       String cpu = cell(s, m + "steady_cpu_us_per_event", false);
@@ -126,6 +127,8 @@ final class Report {
           .append(" | ").append(cell(s, m + "whole_process_events_per_s", true))
           .append(" | ").append(cell(s, m + "startup_s", false))
           .append(" | ").append(cpu.equals("-") ? whole : cpu + " (" + whole + ")")
+          .append(" | ").append(cell(s, m + "steady_cpu_split.jit_us_per_event", false)).append(" / ")
+          .append(cell(s, m + "steady_cpu_split.gc_us_per_event", false))
           .append(" | ").append(cell(s, m + "peak_rss_mb", true))
           .append(" | ").append(cell(s, m + "peak_heap_used_mb", true))
           .append(" | ").append(outputs(first.getJsonObject(row[0]))).append(" |\n");

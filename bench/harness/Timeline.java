@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
  * last roll.
  */
 record Timeline(long launched, long ready, long first, long progressAtFirst, long cpuAtFirst, long last,
-    long progressAtLast, long cpuAtLast, double steadyMachineBusyPct, long done, long cpuAtDone, long peakRssKb) {
+    long progressAtLast, long cpuAtLast, double steadyMachineBusyPct, JsonObject steadyCpuSplit, long done,
+    long cpuAtDone, long peakRssKb) {
 
   static final double STEADY_FROM = 0.10;
   static final double STEADY_TO = 0.90;
@@ -31,10 +32,12 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
     long progressAtFirst = 0;
     long cpuAtFirst = 0;
     MachineCpu machineAtFirst = null;
+    ThreadCpu threadsAtFirst = null;
     long last = -1;
     long progressAtLast = 0;
     long cpuAtLast = 0;
     MachineCpu machineAtLast = null;
+    JsonObject split = null;
     while (true) {
       long now = System.nanoTime();
       long covered = progress.getAsLong();
@@ -43,18 +46,20 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
         progressAtFirst = covered;
         cpuAtFirst = p.cpuNanos();
         machineAtFirst = MachineCpu.now();
+        threadsAtFirst = ThreadCpu.of(p.pid());
       }
       if (covered >= STEADY_TO * events && last < 0) {
         last = now;
         progressAtLast = covered;
         cpuAtLast = p.cpuNanos();
         machineAtLast = MachineCpu.now();
+        split = ThreadCpu.of(p.pid()).since(threadsAtFirst, progressAtLast - progressAtFirst);
       }
       if (covered >= events && alsoDone.getAsBoolean()) {
         long cpu = p.cpuNanos();
         long ready = p.seen(readyText).map(ChildProcess.Seen::nanos).orElse(first);
         return new Timeline(p.launchedNanos(), ready, first, progressAtFirst, cpuAtFirst, last, progressAtLast,
-            cpuAtLast, machineAtLast.busyPercentSince(machineAtFirst), now, cpu, p.peakRssKb());
+            cpuAtLast, machineAtLast.busyPercentSince(machineAtFirst), split, now, cpu, p.peakRssKb());
       }
       p.peakRssKb();
       if (!p.alive()) {
@@ -89,6 +94,7 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
         .put("steady_process_cpu_pct_of_machine", steady
             ? round2(100.0 * (cpuAtLast - cpuAtFirst) / 1e9 / steadySeconds / cpus) : null)
         .put("steady_machine_busy_pct", round2(steadyMachineBusyPct))
+        .put("steady_cpu_split", steadyCpuSplit)
         .put("peak_rss_mb", round(peakRssKb / 1024.0));
   }
 
