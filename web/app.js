@@ -316,6 +316,11 @@
       const li = el('li', 'node');
       const roles = Array.isArray(n.roles) ? n.roles.map(String).join(', ') : '';
       li.append(el('span', 'node-name', n.name ?? '?'), document.createTextNode(' · '), el('span', 'node-roles', roles));
+      if (Array.isArray(n.partitions) && n.partitions.length > 0) {
+        // "user_activity-3" -> "3": the partition numbers this node's ingest owns
+        const parts = n.partitions.map((p) => String(p).replace(/^.*-(\d+)$/, '$1')).join(', ');
+        li.append(document.createTextNode(' · '), el('span', 'node-partitions', `partitions ${parts}`));
+      }
       const seen = num(n.lastSeen);
       if (Number.isFinite(seen)) {
         li.title = `last seen ${hhmmss(seen)}`;

@@ -17,11 +17,17 @@ import org.slf4j.LoggerFactory;
  * <p>Without the property (every production run) {@link #reached} costs a check of a static final field: the
  * property is read once, when the class is initialized. {@code pulse run} calls {@link #armed()} first, so a value
  * naming no point below stops the node at start and a misspelt test never waits for a crash that cannot come.
+ *
+ * <p>{@code -Dpulse.pause.at=<point>:<millis>} instead makes every hit of a point wait that long, to stand for a
+ * slow disk or database at that moment (a test of the hand-over lets a node's lake flush slowly). Only points
+ * reached on worker threads may be paused.
  */
 public final class CrashPoints {
 
   /** The system property that arms a point. */
   public static final String PROPERTY = "pulse.crash.at";
+  /** The system property that slows a point down: {@code <point>:<millis>}. */
+  public static final String PAUSE_PROPERTY = "pulse.pause.at";
   /** Exit status of the halt: what a shell reports for a process killed by SIGKILL (128 + 9). */
   public static final int EXIT_STATUS = 137;
 
@@ -33,13 +39,15 @@ public final class CrashPoints {
   public static final String AGGREGATOR_BEFORE_COMMIT = "aggregator.before-commit";
   /** Aggregator: a checkpoint is committed; ingest has neither its reply nor its progress. */
   public static final String AGGREGATOR_AFTER_COMMIT = "aggregator.after-commit";
+  /** Lake: a partition is being given up; its open files are about to be rolled (worker thread). */
+  public static final String LAKE_CLOSE = "lake.close";
   /** Enricher: a transaction's records and offsets are sent, the transaction is not committed. */
   public static final String ENRICHER_BEFORE_COMMIT = "enricher.before-commit";
   /** Enricher: a transaction is committed; ingest has neither its reply nor its progress. */
   public static final String ENRICHER_AFTER_COMMIT = "enricher.after-commit";
 
-  public static final Set<String> ALL = Set.of(LAKE_BETWEEN_RENAMES, LAKE_BEFORE_PROGRESS, AGGREGATOR_BEFORE_COMMIT,
-      AGGREGATOR_AFTER_COMMIT, ENRICHER_BEFORE_COMMIT, ENRICHER_AFTER_COMMIT);
+  public static final Set<String> ALL = Set.of(LAKE_BETWEEN_RENAMES, LAKE_BEFORE_PROGRESS, LAKE_CLOSE,
+      AGGREGATOR_BEFORE_COMMIT, AGGREGATOR_AFTER_COMMIT, ENRICHER_BEFORE_COMMIT, ENRICHER_AFTER_COMMIT);
 
   /** The message logged just before the halt, for the test to find in the node's output. */
   public static final String HALT_MESSAGE = "crash point reached, halting: ";
@@ -49,6 +57,8 @@ public final class CrashPoints {
   /** Null when nothing is armed, or when the value is wrong ({@link #armed()} reports that). */
   private static final Trigger ARMED = Trigger.parseOrNull(VALUE);
   private static final AtomicInteger HITS = new AtomicInteger();
+  /** The paused point and for how long, as {@code Trigger(point, millis)}; null when nothing is paused. */
+  private static final Trigger PAUSED = Trigger.parseOrNull(System.getProperty(PAUSE_PROPERTY));
 
   private CrashPoints() {
   }
@@ -63,8 +73,16 @@ public final class CrashPoints {
     return t == null ? Optional.empty() : Optional.of(t.point() + ":" + t.hit());
   }
 
-  /** Halts the JVM if this is the armed point's armed hit; otherwise does nothing. */
+  /** Halts the JVM if this is the armed point's armed hit (or waits, if it is paused); otherwise does nothing. */
   public static void reached(String point) {
+    if (PAUSED != null && PAUSED.point().equals(point)) {
+      LOG.warn("pause point {} reached: waiting {} ms", point, PAUSED.hit());
+      try {
+        Thread.sleep(PAUSED.hit()); // stands for a slow disk: only ever armed by a test, on a worker thread
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (ARMED == null || !ARMED.point().equals(point)) {
       return;
     }

@@ -52,7 +52,8 @@ public final class ClusterStatus {
     JsonObject byReason = new JsonObject();
     for (Beat b : nodes.values()) {
       nodeList.add(new JsonObject().put("name", b.status().getString("node"))
-          .put("roles", b.status().getJsonArray("roles", new JsonArray())).put("lastSeen", b.receivedAt()));
+          .put("roles", b.status().getJsonArray("roles", new JsonArray()))
+          .put("partitions", b.status().getJsonArray("partitions", new JsonArray())).put("lastSeen", b.receivedAt()));
       in += b.rates().getDouble("in", 0.0);
       JsonObject nodeOut = b.rates().getJsonObject("out", new JsonObject());
       for (String sink : nodeOut.fieldNames()) {

@@ -24,13 +24,13 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,7 +99,7 @@ public final class IngestVerticle extends VerticleBase {
   private final DeadLetterLog deadLetterLog = new DeadLetterLog();
 
   private EventParser parser;
-  private KafkaConsumer<byte[], byte[]> consumer;
+  private GroupConsumer consumer;
   private KafkaProducer<byte[], byte[]> deadLetters;
   private MessageConsumer<SinkProgress> progressConsumer;
   private final Map<PartitionId, PartitionState> partitions = new HashMap<>();
@@ -129,18 +128,8 @@ public final class IngestVerticle extends VerticleBase {
   public Future<?> start() {
     LocalRecords.registerCodecs(vertx);
     parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime(), clock);
-    consumer = KafkaConsumer.create(vertx, consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    consumer.exceptionHandler(e -> {
-      if (stopping && e instanceof org.apache.kafka.common.errors.WakeupException) {
-        return;
-      }
-      if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("assigned")) {
-        // a lag measurement raced a rebalance; the next one sees the new assignment
-        LOG.debug("Kafka consumer: {}", e.toString());
-        return;
-      }
-      LOG.warn("Kafka consumer error: {}", e.toString());
-    });
+    consumer = new GroupConsumer(context, new HashMap<>(consumerConfig()), "pulse-ingest-consumer-" + clientId,
+        options.handoverTimeout(), metrics);
     consumer.partitionsAssignedHandler(this::onAssigned);
     consumer.partitionsRevokedHandler(this::onRevoked);
     deadLetters = KafkaProducer.create(vertx, producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -163,6 +152,9 @@ public final class IngestVerticle extends VerticleBase {
         .compose(v -> Future.join(new ArrayList<>(partitions.values()).stream().map(this::release).toList()))
         .transform(ar -> commitDurable())
         .transform(ar -> consumer.close())
+        .andThen(ar -> LOG.info("ingest stopped: {} records handed to the sinks in this run ({} read, {} valid, {} "
+            + "late, {} dead-lettered)", metrics.recordsHandedOver(), metrics.recordsRead(), metrics.validEvents(),
+            metrics.lateEvents(), metrics.deadLettered()))
         .transform(ar -> deadLetters.close())
         .transform(ar -> progressConsumer.unregister());
   }
@@ -212,7 +204,7 @@ public final class IngestVerticle extends VerticleBase {
         && (!st.accepting || st.pausedForBackpressure)).count();
     consumer.poll(paused > 0 ? Duration.ZERO : POLL_TIMEOUT).onComplete(ar -> {
       if (ar.succeeded()) {
-        dispatch(ar.result().records());
+        dispatch(ar.result());
         if (paused > 0 && ar.result().isEmpty()) {
           vertx.setTimer(paused == assigned ? POLL_TIMEOUT.toMillis() : PARTLY_PAUSED_POLL_INTERVAL_MS,
               id -> poll());
@@ -274,6 +266,7 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   private void send(PartitionState st, long gen, EventBatch batch) {
+    metrics.recordsHandedOver(batch.nextOffset() - batch.firstOffset());
     deliver(st, gen, batch).onComplete(delivered -> {
       inflight(st, -1);
       if (delivered.failed()) {
@@ -500,17 +493,25 @@ public final class IngestVerticle extends VerticleBase {
     LOG.info("assigned {}", assigned.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList());
   }
 
-  private void onRevoked(Set<TopicPartition> revoked) {
+  /**
+   * The hand-over: the group gives these partitions to another member once the returned future completes
+   * ({@link GroupConsumer}), so every sink flushes and checkpoints them, and their offsets are committed, first.
+   */
+  private Future<Void> onRevoked(Set<TopicPartition> revoked) {
     if (stopping) {
-      return;
+      return Future.succeededFuture(); // stop() released everything before leaving the group
     }
+    List<PartitionState> leaving = new ArrayList<>();
+    List<Future<Void>> released = new ArrayList<>();
     for (TopicPartition tp : revoked) {
       PartitionState st = partitions.get(new PartitionId(tp.getTopic(), tp.getPartition()));
       if (st != null) {
-        release(st);
+        leaving.add(st);
+        released.add(release(st));
       }
     }
     LOG.info("revoked {}", revoked.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList());
+    return Future.join(released).transform(ar -> commitDurable(leaving));
   }
 
   /**
@@ -803,12 +804,19 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   private Future<Void> commitDurable() {
+    return commitDurable(partitions.values());
+  }
+
+  /** Commits to Kafka, for the group's tools and lag, the offset up to which every sink is durable. */
+  private Future<Void> commitDurable(Collection<PartitionState> states) {
     Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-    for (PartitionState st : partitions.values()) {
+    Map<TopicPartition, PartitionState> byPartition = new HashMap<>();
+    for (PartitionState st : states) {
       if (st.durable.keySet().containsAll(sinks.stream().map(Sink::id).toList())) {
         long min = st.durable.values().stream().mapToLong(Long::longValue).min().orElse(0);
         if (min > st.committed) {
           commits.put(st.tp, new OffsetAndMetadata(min, ""));
+          byPartition.put(st.tp, st);
         }
       }
     }
@@ -817,10 +825,8 @@ public final class IngestVerticle extends VerticleBase {
     }
     return consumer.commit(commits)
         .onSuccess(done -> commits.forEach((tp, om) -> {
-          PartitionState st = partitions.get(new PartitionId(tp.getTopic(), tp.getPartition()));
-          if (st != null) {
-            st.committed = Math.max(st.committed, om.getOffset());
-          }
+          PartitionState st = byPartition.get(tp);
+          st.committed = Math.max(st.committed, om.getOffset());
         }))
         .onFailure(e -> LOG.debug("commit failed (a rebalance may be under way): {}", e.toString()))
         .mapEmpty();

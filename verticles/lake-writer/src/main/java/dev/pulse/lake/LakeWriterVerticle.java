@@ -1,6 +1,7 @@
 package dev.pulse.lake;
 
 import dev.pulse.common.Addresses;
+import dev.pulse.common.CrashPoints;
 import dev.pulse.common.Sink;
 import dev.pulse.common.bus.LocalRecords;
 import dev.pulse.common.bus.SinkEndpoints;
@@ -188,6 +189,7 @@ public final class LakeWriterVerticle extends VerticleBase {
       message.reply(null);
       return;
     }
+    CrashPoints.reached(CrashPoints.LAKE_CLOSE);
     SinkCheckpoint done = roll(message.body(), writer);
     if (done == null) {
       message.fail(WRITE_FAILED, "could not commit the last roll of " + message.body());

@@ -5,10 +5,14 @@ import dev.pulse.common.model.PartitionId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonObject;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,22 +25,32 @@ public final class PipelineMetrics {
   private final MeterRegistry registry;
   private final Counter recordsRead;
   private final Counter validEvents;
+  private final Counter recordsHandedOver;
   private final Counter lateEvents;
   private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
   private final Map<Sink, Counter> sinkEvents = new EnumMap<>(Sink.class);
   private final Map<PartitionId, AtomicLong> lag = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> sinkLag = new ConcurrentHashMap<>();
   private final Problems problems;
+  private final AtomicLong partitionsOwned = new AtomicLong();
+  private volatile List<String> owned = List.of();
+  private final Map<String, Counter> rebalances = new ConcurrentHashMap<>();
+  private final Map<String, Timer> handovers = new ConcurrentHashMap<>();
 
   public PipelineMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.problems = new Problems(registry, System::currentTimeMillis);
     this.recordsRead = Counter.builder("pulse.ingest.records").description("Records read from the input topic")
         .register(registry);
+    this.recordsHandedOver = Counter.builder("pulse.ingest.records.handed.over")
+        .description("Input records handed to the sinks; beyond the input's size, the work done twice after "
+            + "rewinds and partitions changing hands").register(registry);
     this.validEvents = Counter.builder("pulse.ingest.events.valid").description("Valid events handed to the sinks")
         .register(registry);
     this.lateEvents = Counter.builder("pulse.events.late")
         .description("Events older than their partition's watermark (kept out of the windows)").register(registry);
+    Gauge.builder("pulse.partitions.owned", partitionsOwned, AtomicLong::get)
+        .description("Input partitions this node's ingest owns").register(registry);
     for (Sink sink : Sink.values()) {
       sinkEvents.put(sink, Counter.builder("pulse.sink.events").tag("sink", sink.id())
           .description("Events a sink has made durable").register(registry));
@@ -61,6 +75,14 @@ public final class PipelineMetrics {
     recordsRead.increment(n);
   }
 
+  public void recordsHandedOver(long n) {
+    recordsHandedOver.increment(n);
+  }
+
+  public long recordsHandedOver() {
+    return (long) recordsHandedOver.count();
+  }
+
   public void validEvents(long n) {
     validEvents.increment(n);
   }
@@ -72,6 +94,31 @@ public final class PipelineMetrics {
   public void deadLettered(String reasonCode) {
     deadLettered.computeIfAbsent(reasonCode, r -> Counter.builder("pulse.dlq.records").tag("reason", r)
         .description("Invalid records sent to the dead-letter topic").register(registry)).increment();
+  }
+
+  /** The group gave this node partitions ({@code assigned}), took them back ({@code revoked}) or they were lost. */
+  public void rebalance(String change, int partitions, Collection<String> ownedNow) {
+    rebalances.computeIfAbsent(change, c -> Counter.builder("pulse.rebalances").tag("change", c)
+        .description("Partitions assigned to, revoked from or lost by this node's ingest").register(registry))
+        .increment(partitions);
+    owned = List.copyOf(new TreeSet<>(ownedNow));
+    partitionsOwned.set(owned.size());
+  }
+
+  /** The input partitions this node's ingest owns now ({@code topic-partition}), sorted. */
+  public List<String> ownedPartitions() {
+    return owned;
+  }
+
+  /** How long a revocation waited for the sinks to flush, and whether it finished before the hand-over timeout. */
+  public void handover(boolean completed, long millis) {
+    handovers.computeIfAbsent(completed ? "completed" : "timed_out", o -> Timer.builder("pulse.handover")
+        .tag("outcome", o).description("Revocations of partitions: the wait for the sinks to flush and checkpoint")
+        .register(registry)).record(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  public long partitionsOwned() {
+    return partitionsOwned.get();
   }
 
   public void sinkEvents(Sink sink, long n) {

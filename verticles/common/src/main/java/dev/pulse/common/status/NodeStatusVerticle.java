@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Set;
 
 /**
@@ -53,6 +54,7 @@ public final class NodeStatusVerticle extends VerticleBase {
         .put("node", nodeName)
         .put("roles", roleIds)
         .put("time", clock.millis())
+        .put("partitions", new JsonArray(new ArrayList<Object>(metrics.ownedPartitions())))
         .put("counters", metrics.snapshot()));
   }
 }
