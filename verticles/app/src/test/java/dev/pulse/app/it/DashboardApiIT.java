@@ -31,7 +31,7 @@ class DashboardApiIT {
   private PipelineFixture fixture;
   private int port;
   private String base;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = PipelineFixture.http();
 
   @BeforeEach
   void start() {

@@ -19,7 +19,7 @@ class DashboardOnAllInterfacesIT {
 
   private static final String TOKEN = "test-token-0123456789";
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = PipelineFixture.http();
   private PipelineFixture fixture;
   private PulseNode node;
   private int port;

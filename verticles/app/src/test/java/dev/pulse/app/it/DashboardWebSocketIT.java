@@ -153,7 +153,7 @@ class DashboardWebSocketIT {
 
     // When heavy synthetic traffic (nearly every event a new URL, so large updates) runs for a while
     long events = 100_000;
-    HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+    HttpResponse<String> started = PipelineFixture.http().send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + port + "/api/producer")).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("rate", 20_000).put("count", events)
             .put("pages", 100_000).put("users", 5_000).encode())).build(), HttpResponse.BodyHandlers.ofString());
@@ -166,7 +166,7 @@ class DashboardWebSocketIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> statusMessages.get() >= statusSoFar + 3);
     assertTrue(pageUpdates.get() > 0, "live page updates reached the reading browser");
     // ... while the stuck one's messages were dropped, oldest first, instead of piling up
-    HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+    HttpResponse<String> metrics = PipelineFixture.http().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
     double dropped = metrics.body().lines().filter(l -> l.startsWith("pulse_dashboard_messages_dropped_total"))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

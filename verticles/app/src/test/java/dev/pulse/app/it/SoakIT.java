@@ -74,7 +74,7 @@ class SoakIT {
   private NodeProcess node;
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http = PipelineFixture.http();
   /** The first failure of the producer or the sampler, which run on the scheduler's threads. */
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
