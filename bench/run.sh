@@ -5,15 +5,17 @@
 #     (ingest + aggregator / lake-writer / enricher) and with every sink and the dashboard, each a fresh
 #     `pulse run` JVM timed until every sink holds all N events, and a Kafka Streams peer doing the same two
 #     windowed aggregates and the enriched stream (bench/kafka-streams-peer), whose outputs are checked;
-#   - measures latency at half the all-sinks rate: send -> dashboard WebSocket, send -> row in PostgreSQL;
+#   - measures latency at half (and a quarter of) the all-sinks rate: send -> dashboard WebSocket, send -> row in
+#     PostgreSQL;
 #   - prints a Markdown table and writes every figure to bench/results/<date>-n<N>.json (+ .md).
 #
 # usage: bench/run.sh [events] [options]             events: default 2000000
 #   --repeat K                 K repetitions on the same preloaded input; the table shows median (min-max)
-#   --latency-seconds S        probe for S seconds (default 60; 0 skips the latency run)
+#   --latency-seconds S        probe for S seconds (default 60; 0 skips the latency runs)
+#   --latency-shares P1,P2     latency runs at these % of the all-sinks steady rate (default 50,25)
 #   --peer-grace S1,S2         Kafka Streams grace periods in seconds, one peer run each (default 30 = Pulse's
 #                              allowed lateness)
-#   --pulse-java-options "..." JVM options of the measured Pulse nodes, e.g. "-Xmx512m"
+#   --pulse-java-options "..." JVM options of the Pulse nodes and of the Kafka Streams peer (default "-Xmx512m")
 #   --keep                     keep the work directory (logs, lake files, GC logs) instead of deleting it
 # Needs Java 17 and Maven; builds the Pulse jar when it is missing or older than the sources, and the peer.
 set -euo pipefail

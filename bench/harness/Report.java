@@ -140,14 +140,18 @@ final class Report {
             .append(cell(s, k, false)).append(" |\n");
       }
     }
-    JsonObject lat = first.getJsonObject("latency");
-    if (lat != null && !lat.containsKey("error")) {
-      t.append(String.format(Locale.ROOT, "%n| latency at %s events/s (half the all-sinks steady rate), %d probes "
+    for (String key : first.fieldNames().stream().filter(k -> k.startsWith("latency_")).sorted().toList()) {
+      JsonObject lat = first.getJsonObject(key);
+      if (lat == null || lat.containsKey("error")) {
+        continue;
+      }
+      t.append(String.format(Locale.ROOT, "%n| latency at %s events/s (%d %% of the all-sinks steady rate), %d probes "
           + "| p50 ms | p95 ms | p99 ms | max ms | missing |%n|---|---|---|---|---|---|%n",
-          cell(s, "measurements.latency.target_rate_events_per_s", true), lat.getInteger("probes")));
+          cell(s, "measurements." + key + ".target_rate_events_per_s", true),
+          lat.getInteger("share_of_all_sinks_steady_pct"), lat.getInteger("probes")));
       for (String[] path : new String[][] {{"websocket", "send -> dashboard WebSocket"},
           {"postgres", "send -> row in PostgreSQL"}}) {
-        String m = "measurements.latency." + path[0] + ".";
+        String m = "measurements." + key + "." + path[0] + ".";
         t.append("| ").append(path[1]).append(" | ").append(cell(s, m + "p50_ms", true)).append(" | ")
             .append(cell(s, m + "p95_ms", true)).append(" | ").append(cell(s, m + "p99_ms", true)).append(" | ")
             .append(cell(s, m + "max_ms", true)).append(" | ").append(cell(s, m + "missing", true)).append(" |\n");
