@@ -1,15 +1,31 @@
 package dev.pulse.common.config;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /** Whether and how a node joins the Hazelcast cluster. */
-public record ClusterOptions(boolean enabled, String name, String host, int joinWaitSeconds) {
+public record ClusterOptions(boolean enabled, String name, String host, int joinWaitSeconds, List<String> members) {
 
   public static ClusterOptions from(PulseConfig config, String namespace) {
     String name = config.required("cluster.name");
+    String members = config.optional("cluster.members").orElse("");
+    List<String> list = new ArrayList<>();
+    for (String m : members.split(",")) {
+      if (!m.isBlank()) {
+        list.add(m.trim());
+      }
+    }
     return new ClusterOptions(
         config.bool("cluster.enabled"),
         namespace.isEmpty() ? name : name + "-" + namespace,
         config.required("cluster.host"),
-        config.intIn("cluster.join.wait", 0, 60));
+        config.intIn("cluster.join.wait", 0, 60),
+        List.copyOf(list));
+  }
+
+  /** Whether members are listed (TCP join) rather than found by multicast. */
+  public boolean listedMembers() {
+    return !members.isEmpty();
   }
 
   public boolean loopback() {
