@@ -2,6 +2,7 @@ package dev.pulse.app.it;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,7 @@ class NodeCrashIT {
     Set<String> ids = new HashSet<>();
     long start = System.nanoTime();
     boolean killed = false;
+    long killedAt = 0;
     boolean restarted = false;
     for (int i = 0; i < EVENTS; i++) {
       boolean pageView = i % 3 != 0;
@@ -78,6 +80,7 @@ class NodeCrashIT {
       }
       if (!killed && i == EVENTS / 3) {
         b.kill();
+        killedAt = System.nanoTime();
         killed = true;
       }
       if (!restarted && i == 2 * EVENTS / 3) {
@@ -87,7 +90,15 @@ class NodeCrashIT {
     }
     fixture.producer().flush();
 
-    // Then, once everything is read, each output holds every event exactly once
+    // Then the killed node's partitions are taken over within 15 s (Kafka's session timeout is 10 s)
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> fixture.queryLong(
+        "SELECT count(*) FROM pulse_partition_progress WHERE owner = 'b'") == 0);
+    long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
+    System.out.printf("node-crash: the partitions of the SIGKILLed node were claimed again %d ms after the kill%n",
+        failoverMs);
+    assertTrue(failoverMs <= 15_000, "failover took " + failoverMs + " ms");
+
+    // and, once everything is read, each output holds every event exactly once
     int invalid = EVENTS / INVALID_EVERY;
     await().atMost(Duration.ofSeconds(120)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == EVENTS + invalid);
