@@ -13,7 +13,6 @@ import dev.pulse.common.metrics.Problems;
 import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import dev.pulse.common.time.WatermarkTracker;
-import dev.pulse.ingest.EventParser.Invalid;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -73,7 +72,6 @@ import org.slf4j.LoggerFactory;
 public final class IngestVerticle extends VerticleBase {
 
   /** The longest the event loop is held parsing records before other work gets a turn. */
-  private static final long PARSE_SLICE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20);
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final long PARTLY_PAUSED_POLL_INTERVAL_MS = 5;
@@ -295,89 +293,10 @@ public final class IngestVerticle extends VerticleBase {
     }
   }
 
-  /**
-   * Parses a run of records, marks late events, and dead-letters the invalid ones; completes with the batch
-   * of valid events once the dead-letter topic has acknowledged them. Parsing yields the event loop every
-   * {@link #PARSE_SLICE_NANOS}: a poll's worth of hostile records (deep nesting, oversized values, malformed
-   * JSON, each costing an exception) takes far longer than an event loop may be held.
-   */
+  /** The hot path: a run of records becomes a batch ({@link RecordPreparation}). */
   private Future<EventBatch> prepare(PartitionState st, long gen, List<ConsumerRecord<byte[], byte[]>> records) {
-    Preparation preparation = new Preparation(st, gen, records);
-    preparation.parseSlice();
-    return preparation.done.future();
-  }
-
-  /** One run of records on its way to becoming a batch, parsed a slice at a time. */
-  private final class Preparation {
-    private final PartitionState st;
-    private final long gen;
-    private final List<ConsumerRecord<byte[], byte[]>> records;
-    private final BatchAssembler assembler;
-    private final List<Future<?>> deadLettered = new ArrayList<>();
-    private final Promise<EventBatch> done = Promise.promise();
-    private int next;
-
-    Preparation(PartitionState st, long gen, List<ConsumerRecord<byte[], byte[]>> records) {
-      this.st = st;
-      this.gen = gen;
-      this.records = records;
-      this.assembler = new BatchAssembler(parser::parse, st.tracker, st.id, clock.millis(), records.size());
-    }
-
-    void parseSlice() {
-      if (gen != st.generation) {
-        // rewound or revoked between slices: the records will be read again; the watermark must not see them twice
-        done.fail(new IllegalStateException(st.id + " changed hands while its records were parsed"));
-        return;
-      }
-      long sliceEnd = System.nanoTime() + PARSE_SLICE_NANOS;
-      try {
-        while (next < records.size()) {
-          take(records.get(next++));
-          if (next < records.size() && System.nanoTime() - sliceEnd > 0) {
-            context.runOnContext(v -> parseSlice());
-            return;
-          }
-        }
-        finish();
-      } catch (RuntimeException e) {
-        done.tryFail(e); // a defect outside any one record: retried from the durable state
-      }
-    }
-
-    private void take(ConsumerRecord<byte[], byte[]> rec) {
-      int lateBefore = assembler.late();
-      Invalid invalid = assembler.add(rec);
-      if (invalid == null) {
-        if (assembler.late() > lateBefore) {
-          metrics.lateEvents(1);
-        }
-        return;
-      }
-      if (invalid.reason() == EventParser.Reason.PROCESSING_ERROR) {
-        LOG.error("{}: parsing the record at offset {} threw; dead-lettered it: {}", st.id, rec.offset(),
-            invalid.detail());
-      }
-      metrics.deadLettered(invalid.code());
-      deadLetterLog.record(invalid.code(), invalid.detail());
-      if (!enricherWritesDeadLetters) {
-        List<DeadLetter> letters = assembler.deadLetters();
-        deadLettered.add(deadLetters.send(producerRecord(letters.get(letters.size() - 1))));
-      }
-    }
-
-    private void finish() {
-      metrics.validEvents(assembler.valid().size());
-      if (!assembler.valid().isEmpty()) {
-        st.lastEventAt = clock.millis();
-      }
-      EventBatch batch = assembler.batch(enricherWritesDeadLetters);
-      if (deadLettered.isEmpty()) {
-        done.complete(batch);
-      } else {
-        Future.all(deadLettered).map(batch).onComplete(done);
-      }
-    }
+    return RecordPreparation.prepare(context, parser, st, gen, records, clock, metrics, deadLetterLog,
+        enricherWritesDeadLetters ? null : letter -> deadLetters.send(producerRecord(letter)));
   }
 
   /**
