@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.WebDriver;
 
 /**
  * Three workers and one dashboard-only node, each a separate JVM on its own loopback address (127.0.0.2 to
@@ -131,6 +132,21 @@ class ClusterIT {
     assertEquals(PARTITIONS, new HashSet<>(all).size(), "every partition listed: " + byWorker);
     assertEquals(PARTITIONS, all.size(), "no partition listed twice: " + byWorker);
     byWorker.forEach((w, parts) -> assertTrue(!parts.isEmpty(), w + " owns partitions: " + byWorker));
+
+    // and so does the page itself, in a real browser on the dashboard node (the README's screenshot)
+    WebDriver browser = Browsers.headless();
+    try {
+      browser.get("http://" + DASHBOARD + ":" + port + "/");
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        String nodeList = Browsers.text(browser, "nodes");
+        return WORKERS.size() == nodeList.split("partitions", -1).length - 1
+            && nodeList.contains("worker-1") && nodeList.contains("worker-2") && nodeList.contains("worker-3");
+      });
+      await().atMost(Duration.ofSeconds(30)).until(() -> Browsers.text(browser, "top-pages").contains("/cluster/p5"));
+      Browsers.screenshot(browser, "dashboard-three-workers.png");
+    } finally {
+      browser.quit();
+    }
   }
 
   /** The workers (nodes running ingest) of a status message, with the partitions each owns. */

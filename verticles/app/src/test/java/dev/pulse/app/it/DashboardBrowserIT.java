@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pulse.app.PulseNode;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,19 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /** The dashboard in a real headless Chromium (Debian's, driven by its chromedriver through Selenium). */
 class DashboardBrowserIT {
-
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
   private PipelineFixture fixture;
   private WebDriver browser;
@@ -42,20 +31,11 @@ class DashboardBrowserIT {
 
   @BeforeEach
   void start() {
-    assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "needs Debian's chromium and chromium-driver: .ci/run installs them");
     fixture = new PipelineFixture(Map.of("roles", "ingest,aggregator,lake-writer,enricher,dashboard",
         "watermark.allowed.lateness", "2m"));
     PulseNode node = fixture.startNode();
     url = "http://127.0.0.1:" + node.dashboardPort().orElseThrow() + "/";
-    ChromeOptions options = new ChromeOptions()
-        .setBinary(CHROMIUM.toFile())
-        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--window-size=1400,1000");
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort().build();
-    browser = new ChromeDriver(service, options);
+    browser = Browsers.headless();
   }
 
   @AfterEach
@@ -94,9 +74,7 @@ class DashboardBrowserIT {
     assertTrue(text("nodes").contains("ingest, lake-writer") || text("nodes").contains("ingest"),
         "the node and its roles are listed: " + text("nodes"));
 
-    Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-    Files.createDirectories(Path.of("target"));
-    Files.copy(shot, Path.of("target", "dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+    Browsers.screenshot(browser, "dashboard.png");
     fixture.assertNoBlockedEventLoop();
   }
 
@@ -134,9 +112,7 @@ class DashboardBrowserIT {
 
   /** Read in one script call: the page re-renders often, so found elements may be replaced before they are read. */
   private String text(String id) {
-    Object t = ((JavascriptExecutor) browser).executeScript(
-        "const e = document.getElementById(arguments[0]); return e ? e.textContent : '';", id);
-    return String.valueOf(t).trim();
+    return Browsers.text(browser, id);
   }
 
   private long number(String id) {
