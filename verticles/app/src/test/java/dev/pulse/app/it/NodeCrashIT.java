@@ -19,13 +19,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two nodes as separate JVMs share the partitions; one is killed with SIGKILL mid-stream and started again.
- * Every event must still be in the lake once, in the enriched stream once, and counted once in PostgreSQL.
+ * Three nodes as separate JVMs, each on its own loopback address with the Hazelcast cluster on, share the
+ * partitions; one is killed with SIGKILL mid-stream and started again. Every event must still be in the lake
+ * once, in the enriched stream once, and counted once in PostgreSQL; the dead node's partitions are taken over
+ * within 15 s.
  */
 class NodeCrashIT {
 
   private static final int EVENTS = 12_000;
   private static final int INVALID_EVERY = 100;
+  private static final String MEMBERS = "127.0.0.2,127.0.0.3,127.0.0.4";
 
   private PipelineFixture fixture;
   private final List<NodeProcess> nodes = new ArrayList<>();
@@ -40,14 +43,15 @@ class NodeCrashIT {
 
   @Test
   void aNodeKilledMidStreamAndStartedAgainLosesAndDoublesNothing() throws Exception {
-    // Given two nodes (separate JVMs) sharing four partitions
-    fixture = new PipelineFixture(Map.of("topics.partitions", "4", "watermark.allowed.lateness", "10m",
+    // Given three nodes (separate JVMs, one cluster) sharing six partitions
+    fixture = new PipelineFixture(Map.of("topics.partitions", "6", "watermark.allowed.lateness", "10m",
         "lake.roll.interval", "300ms"));
     fixture.createTopics();
-    startNode("a");
-    NodeProcess b = startNode("b");
+    startNode("a", "127.0.0.2");
+    NodeProcess b = startNode("b", "127.0.0.3");
+    startNode("c", "127.0.0.4");
     await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong(
-        "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == 2);
+        "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == 3);
 
     // When events flow in, node b is killed with SIGKILL part-way, and started again a little later
     int pageViews = 0;
@@ -84,7 +88,7 @@ class NodeCrashIT {
         killed = true;
       }
       if (!restarted && i == 2 * EVENTS / 3) {
-        startNode("b-again");
+        startNode("b-again", "127.0.0.3");
         restarted = true;
       }
     }
@@ -120,8 +124,9 @@ class NodeCrashIT {
     return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
   }
 
-  private NodeProcess startNode(String name) {
-    NodeProcess node = NodeProcess.start(fixture, name, Map.of(), List.of());
+  private NodeProcess startNode(String name, String address) {
+    NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
+        "cluster.members", MEMBERS), List.of());
     nodes.add(node);
     return node;
   }
