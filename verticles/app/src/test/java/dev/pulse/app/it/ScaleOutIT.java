@@ -24,7 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scale out from one node to three and back in to one (SIGTERM), each a separate JVM, while events flow. The
+ * Scale out from one node to three and back in to one (SIGTERM), each a separate JVM on its own loopback address
+ * with the Hazelcast cluster on, while events flow. The
  * lake rolls only every 60 s and the first node's lake flushes slowly when it gives a partition up (a pause point
  * of 2 s stands for a slow disk), so a hand-over that let the new owner start before the old one had flushed
  * would make it redo every event since the last roll. With the hand-over, what the nodes read adds up to the
@@ -55,15 +56,16 @@ class ScaleOutIT {
     fixture = new PipelineFixture(Map.of("topics.partitions", "6", "watermark.allowed.lateness", "10m",
         "lake.roll.interval", "60s"));
     fixture.createTopics();
-    NodeProcess a = startNode("a", List.of("-D" + CrashPoints.PAUSE_PROPERTY + "=" + CrashPoints.LAKE_CLOSE + ":2000"));
+    NodeProcess a = startNode("a", "127.0.0.2",
+        List.of("-D" + CrashPoints.PAUSE_PROPERTY + "=" + CrashPoints.LAKE_CLOSE + ":2000"));
 
     // When events flow steadily while two more nodes join, and then leave with SIGTERM
     Producer producer = new Producer();
     Thread sending = new Thread(producer, "scale-out-producer");
     sending.start();
     await().atMost(Duration.ofSeconds(30)).until(() -> producer.sent.get() > 3_000);
-    NodeProcess b = startNode("b", List.of());
-    NodeProcess c = startNode("c", List.of());
+    NodeProcess b = startNode("b", "127.0.0.3", List.of());
+    NodeProcess c = startNode("c", "127.0.0.4", List.of());
     await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong(
         "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == 3);
     int sentBeforeScaleIn = producer.sent.get();
@@ -125,8 +127,9 @@ class ScaleOutIT {
     return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
   }
 
-  private NodeProcess startNode(String name, List<String> jvmOptions) {
-    NodeProcess node = NodeProcess.start(fixture, name, Map.of(), jvmOptions);
+  private NodeProcess startNode(String name, String address, List<String> jvmOptions) {
+    NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
+        "cluster.members", "127.0.0.2,127.0.0.3,127.0.0.4"), jvmOptions);
     nodes.add(node);
     return node;
   }
