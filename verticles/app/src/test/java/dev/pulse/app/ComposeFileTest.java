@@ -53,14 +53,21 @@ class ComposeFileTest {
 
   @Test
   void withNothingSetPostgresAndEveryNodeUseTheSameDefaults() {
-    assertEquals("pulse", env(defaults, "postgres", "POSTGRES_USER"));
-    assertEquals("pulse", env(defaults, "postgres", "POSTGRES_PASSWORD"));
-    assertEquals("pulse", env(defaults, "postgres", "POSTGRES_DB"));
+    assertDatabase(defaults, "pulse", "pulse", "pulse");
     for (String node : PULSE_NODES) {
       assertEquals("postgres", env(defaults, node, "DB_HOST"), node);
-      assertEquals("pulse", env(defaults, node, "DB_USER"), node);
-      assertEquals("pulse", env(defaults, node, "DB_PASSWORD"), node);
-      assertEquals("pulse", env(defaults, node, "DB_NAME"), node);
+    }
+  }
+
+  /** PostgreSQL is created with these, and every Pulse node connects with them. */
+  private static void assertDatabase(JsonNode c, String user, String password, String database) {
+    assertEquals(user, env(c, "postgres", "POSTGRES_USER"));
+    assertEquals(password, env(c, "postgres", "POSTGRES_PASSWORD"));
+    assertEquals(database, env(c, "postgres", "POSTGRES_DB"));
+    for (String node : PULSE_NODES) {
+      assertEquals(user, env(c, node, "DB_USER"), node);
+      assertEquals(password, env(c, node, "DB_PASSWORD"), node);
+      assertEquals(database, env(c, node, "DB_NAME"), node);
     }
   }
 
@@ -68,14 +75,7 @@ class ComposeFileTest {
   void theSeedStyleEnvFileDrivesPostgresAndEveryNode() throws Exception {
     JsonNode c = config("DB_USER=alice\nDB_PASSWORD=s3cret-enough\nDB_NAME=clicks\n");
 
-    assertEquals("alice", env(c, "postgres", "POSTGRES_USER"));
-    assertEquals("s3cret-enough", env(c, "postgres", "POSTGRES_PASSWORD"));
-    assertEquals("clicks", env(c, "postgres", "POSTGRES_DB"));
-    for (String node : PULSE_NODES) {
-      assertEquals("alice", env(c, node, "DB_USER"), node);
-      assertEquals("s3cret-enough", env(c, node, "DB_PASSWORD"), node);
-      assertEquals("clicks", env(c, node, "DB_NAME"), node);
-    }
+    assertDatabase(c, "alice", "s3cret-enough", "clicks");
   }
 
   @Test

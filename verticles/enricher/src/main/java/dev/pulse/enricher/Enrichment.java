@@ -66,14 +66,13 @@ public final class Enrichment {
       int close = closingBrace(in);
       byte[] id = e.valueHasEventId() ? EMPTY
           : (",\"event_id\":" + Json.encode(e.eventId())).getBytes(StandardCharsets.UTF_8);
-      byte[] time = timeBytes;
       byte[] date = EventDates.of(e.eventTimeMillis()).getBytes(StandardCharsets.US_ASCII);
       byte[] late = e.late() ? LATE : ON_TIME;
-      byte[] out = new byte[close + id.length + time.length + date.length + DATE_END.length + late.length];
+      byte[] out = new byte[close + id.length + timeBytes.length + date.length + DATE_END.length + late.length];
       System.arraycopy(in, 0, out, 0, close);
       int at = close;
       at = put(out, at, id);
-      at = put(out, at, time);
+      at = put(out, at, timeBytes);
       at = put(out, at, date);
       at = put(out, at, DATE_END);
       put(out, at, late);

@@ -393,7 +393,8 @@ public final class IngestVerticle extends VerticleBase {
     if (stopping) {
       return;
     }
-    Set<TopicPartition> toPause = new HashSet<>();
+    // Newly assigned partitions are paused already, inside the rebalance callback (GroupConsumer), until open()
+    // has sought to where their sinks resume.
     for (TopicPartition tp : assigned) {
       PartitionId id = new PartitionId(tp.getTopic(), tp.getPartition());
       PartitionState st = partitions.computeIfAbsent(id, PartitionState::new);
@@ -403,12 +404,14 @@ public final class IngestVerticle extends VerticleBase {
       st.openAttempts = 0;
       st.refused = null;
       st.opening = true;
-      toPause.add(tp);
       st.tail = st.tail.transform(ignored -> open(st, gen));
     }
     // Pauses do not survive every rebalance; apply the backpressure ones again.
+    Set<TopicPartition> toPause = new HashSet<>();
     partitions.values().stream().filter(s -> s.pausedForBackpressure).forEach(s -> toPause.add(s.tp));
-    consumer.pause(toPause);
+    if (!toPause.isEmpty()) {
+      consumer.pause(toPause);
+    }
     LOG.info("assigned {}", assigned.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList());
   }
 

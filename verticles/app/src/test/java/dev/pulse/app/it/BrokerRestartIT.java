@@ -69,7 +69,7 @@ class BrokerRestartIT {
     stream = new SteadyStream(broker.bootstrapServers(), fixture.topics.input(), "kr", EVENTS_PER_SECOND).start();
     await().atMost(Duration.ofSeconds(30)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(view_count), 0) FROM page_view_counts") >= 2_000);
-    await().atMost(Duration.ofSeconds(30)).until(() -> lakeCount("count(*)") >= 2_000);
+    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") >= 2_000);
 
     // When the broker stops ...
     int coldStartWarnings = fixture.blockedEventLoopWarnings().size();
@@ -105,8 +105,8 @@ class BrokerRestartIT {
     long records = stream.records();
     await().atMost(Duration.ofSeconds(60)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == records);
-    await().atMost(Duration.ofSeconds(30)).until(() -> lakeCount("count(*)") == stream.valid());
-    assertEquals(stream.valid(), lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
+    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") == stream.valid());
+    assertEquals(stream.valid(), fixture.lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
     List<JsonObject> enriched = fixture.readEnriched((int) stream.valid());
     Set<String> enrichedIds = new HashSet<>();
     enriched.forEach(e -> enrichedIds.add(e.getString("event_id")));
@@ -131,7 +131,7 @@ class BrokerRestartIT {
     System.out.printf("BrokerRestartIT: %d records (%d valid, %d page views, %d invalid); lake %d, enriched %d, "
             + "dlq %d, page views %d; broker down %.1f s (its stop took %.1f s); reading again %.1f s and "
             + "healthy %.1f s after the broker was back; %s%n", records, stream.valid(), stream.pageViews(),
-        stream.invalid(), lakeCount("count(*)"), enriched.size(), stream.invalid(), fixture.queryLong(
+        stream.invalid(), fixture.lakeCount("count(*)"), enriched.size(), stream.invalid(), fixture.queryLong(
             "SELECT sum(view_count) FROM page_view_counts"), downSeconds, stopSeconds, resumedSeconds, healthySeconds,
         report.pageViews());
   }
@@ -140,8 +140,4 @@ class BrokerRestartIT {
     return PipelineFixture.metric(node, "pulse.ingest.records", Map.of());
   }
 
-  private long lakeCount(String expression) {
-    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
-    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
-  }
 }

@@ -136,8 +136,8 @@ class CrashPointsIT {
     // Then the lake holds every valid event once
     int valid = stream.ids.size();
     assertEquals(stream.records - stream.invalid, valid, "event ids are unique in the input");
-    assertEquals(valid, lakeCount("count(*)"));
-    assertEquals(valid, lakeCount("count(DISTINCT event_id)"));
+    assertEquals(valid, fixture.lakeCount("count(*)"));
+    assertEquals(valid, fixture.lakeCount("count(DISTINCT event_id)"));
     Set<String> lakeIds = new HashSet<>();
     fixture.duckdb("SELECT event_id FROM LAKE").forEach(r -> lakeIds.add((String) r.get("event_id")));
     assertEquals(stream.ids, lakeIds);
@@ -169,7 +169,7 @@ class CrashPointsIT {
             + " | committed at the crash: lake %d, PostgreSQL %d, enriched %d | after the restart: lake %d rows (%d "
             + "distinct), enriched %d, dead letters %d, page views %d, %d windows compared, %d differences | "
             + "recovered in %d ms%n", point, hit, total, sentBeforeCrash, valid, stream.pageViews, stream.invalid,
-        atCrash[0].lake(), atCrash[0].pg(), atCrash[0].enricher(), lakeCount("count(*)"), lakeCount("count(DISTINCT event_id)"),
+        atCrash[0].lake(), atCrash[0].pg(), atCrash[0].enricher(), fixture.lakeCount("count(*)"), fixture.lakeCount("count(DISTINCT event_id)"),
         enriched.size(), dead.size(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
         report.pageViews().windows(), report.differences().size(), recoveredMs);
     fixture.stopNode(node);
@@ -284,10 +284,6 @@ class CrashPointsIT {
     return files.entrySet().stream().anyMatch(e -> e.getValue() < e.getKey().files());
   }
 
-  private long lakeCount(String expression) {
-    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
-    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
-  }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
     return r.headers().lastHeader(key) == null ? null

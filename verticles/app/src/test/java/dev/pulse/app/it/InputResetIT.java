@@ -38,7 +38,7 @@ class InputResetIT {
     fixture.createTopics();
     send("old", 30, 0);
     PulseNode node = fixture.startNode();
-    await().atMost(Duration.ofSeconds(60)).until(() -> lakeCount("count(*)") == 30
+    await().atMost(Duration.ofSeconds(60)).until(() -> fixture.lakeCount("count(*)") == 30
         && fixture.queryLong("SELECT next_offset FROM pulse_partition_progress") == 30);
     fixture.stopNode(node);
     fixture.recreateInputTopic();
@@ -58,17 +58,17 @@ class InputResetIT {
         "pulse.consumer.lag", Map.of("partition", "0")), "lag counts every record of the new log"));
     assertEquals(30, fixture.queryLong("SELECT next_offset FROM pulse_partition_progress"));
     assertEquals(30, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"));
-    assertEquals(30, lakeCount("count(*)"));
+    assertEquals(30, fixture.lakeCount("count(*)"));
     fixture.stopNode(refusing);
 
     // When the user restarts it asking for a reset (pulse run --reset-on-new-topic)
     PulseNode resetting = fixture.startNode(Map.of("ingest.on.input.reset", "reset"));
 
     // Then every new event is processed once, next to the old results, which stay
-    await().atMost(Duration.ofSeconds(60)).until(() -> lakeCount("count(*)") == 40
+    await().atMost(Duration.ofSeconds(60)).until(() -> fixture.lakeCount("count(*)") == 40
         && fixture.queryLong("SELECT next_offset FROM pulse_partition_progress") == 10);
     assertEquals(40, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"));
-    assertEquals(40, lakeCount("count(DISTINCT event_id)"));
+    assertEquals(40, fixture.lakeCount("count(DISTINCT event_id)"));
     List<JsonObject> enriched = fixture.readEnriched(40);
     Set<String> ids = new HashSet<>();
     enriched.forEach(e -> ids.add(e.getString("event_id")));
@@ -87,8 +87,4 @@ class InputResetIT {
     }
   }
 
-  private long lakeCount(String expression) {
-    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
-    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
-  }
 }

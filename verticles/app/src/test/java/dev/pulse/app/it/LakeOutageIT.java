@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
@@ -72,8 +71,8 @@ class LakeOutageIT {
     Files.delete(blocker);
 
     // Then it catches up with every event exactly once, and the node is healthy again
-    await().atMost(Duration.ofSeconds(30)).until(() -> lakeCount("count(*)") == EVENTS);
-    assertEquals(EVENTS, lakeCount("count(DISTINCT event_id)"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") == EVENTS);
+    assertEquals(EVENTS, fixture.lakeCount("count(DISTINCT event_id)"));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(200, fixture.health(node).status()));
     assertEquals(EVENTS, fixture.readEnriched(EVENTS).size(), "the catch-up wrote nothing twice elsewhere");
     assertEquals(EVENTS, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"));
@@ -85,8 +84,4 @@ class LakeOutageIT {
         "component", "lake-writer"));
   }
 
-  private long lakeCount(String expression) {
-    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
-    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
-  }
 }

@@ -106,8 +106,8 @@ class NodeCrashIT {
     int invalid = EVENTS / INVALID_EVERY;
     await().atMost(Duration.ofSeconds(120)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == EVENTS + invalid);
-    await().atMost(Duration.ofSeconds(60)).until(() -> lakeCount("count(*)") == EVENTS);
-    assertEquals(EVENTS, lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
+    await().atMost(Duration.ofSeconds(60)).until(() -> fixture.lakeCount("count(*)") == EVENTS);
+    assertEquals(EVENTS, fixture.lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
     assertEquals(pageViews, fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
         "every page view counted once");
     List<JsonObject> enriched = fixture.readEnriched(EVENTS);
@@ -119,10 +119,6 @@ class NodeCrashIT {
         "every invalid record dead-lettered once");
   }
 
-  private long lakeCount(String expression) {
-    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
-    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
-  }
 
   private NodeProcess startNode(String name, String address) {
     NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,

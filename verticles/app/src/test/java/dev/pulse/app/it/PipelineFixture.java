@@ -264,6 +264,12 @@ final class PipelineFixture implements AutoCloseable {
   }
 
   /** Rows of a DuckDB query over the lake; {@code LAKE} in the SQL stands for the lake's Parquet files. */
+  /** One number over the lake: {@code expression} as in {@code SELECT expression FROM LAKE} (0 with no files). */
+  long lakeCount(String expression) {
+    List<Map<String, Object>> rows = duckdb("SELECT " + expression + " AS n FROM LAKE");
+    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
+  }
+
   List<Map<String, Object>> duckdb(String sql) {
     String lake = "read_parquet('" + lakeDir + "/**/*.parquet', hive_partitioning = true)";
     try (Connection c = DriverManager.getConnection("jdbc:duckdb:");

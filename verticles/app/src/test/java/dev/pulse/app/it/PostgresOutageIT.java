@@ -84,7 +84,7 @@ class PostgresOutageIT {
     stream = new SteadyStream(fixture.kafkaBootstrap(), fixture.topics.input(), "pgo", EVENTS_PER_SECOND).start();
     await().atMost(Duration.ofSeconds(30)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(view_count), 0) FROM page_view_counts") >= 2_000);
-    await().atMost(Duration.ofSeconds(30)).until(() -> lakeCount("count(*)") >= 2_000);
+    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") >= 2_000);
     long rssBefore = rssKb(node);
 
     // When PostgreSQL stops
@@ -136,9 +136,9 @@ class PostgresOutageIT {
     long records = stream.records();
     await().atMost(Duration.ofSeconds(60)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == records);
-    await().atMost(Duration.ofSeconds(30)).until(() -> lakeCount("count(*)") == stream.valid());
+    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") == stream.valid());
     double drainSeconds = (System.nanoTime() - drainFrom) / 1e9;
-    assertEquals(stream.valid(), lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
+    assertEquals(stream.valid(), fixture.lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
     List<JsonObject> enriched = fixture.readEnriched((int) stream.valid());
     Set<String> enrichedIds = new HashSet<>();
     enriched.forEach(e -> enrichedIds.add(e.getString("event_id")));
@@ -163,7 +163,7 @@ class PostgresOutageIT {
     System.out.printf("PostgresOutageIT: %d records (%d valid, %d page views, %d invalid); lake %d, enriched %d, "
             + "dlq %d, page views %d; read while paused %d; healthy %.1f s after PostgreSQL was back, "
             + "backlog written %.1f s after the input stopped; RSS before %d MB, during %d MB, after %d MB; %s%n",
-        records, stream.valid(), stream.pageViews(), stream.invalid(), lakeCount("count(*)"), enriched.size(),
+        records, stream.valid(), stream.pageViews(), stream.invalid(), fixture.lakeCount("count(*)"), enriched.size(),
         stream.invalid(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"), readWhenPaused,
         recoverySeconds, drainSeconds, rssBefore / 1024,
         rssDuring / 1024, rssAfter / 1024, report.pageViews());
@@ -188,8 +188,4 @@ class PostgresOutageIT {
         .orElseThrow();
   }
 
-  private long lakeCount(String expression) {
-    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
-    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
-  }
 }

@@ -88,8 +88,8 @@ class ScaleOutIT {
     await().atMost(Duration.ofSeconds(120)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == events + invalid);
     a.stop(); // its lake rolls and every node's count of records read is in its log
-    assertEquals(events, lakeCount("count(*)"), "every event in the lake");
-    assertEquals(events, lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
+    assertEquals(events, fixture.lakeCount("count(*)"), "every event in the lake");
+    assertEquals(events, fixture.lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
     assertEquals(producer.pageViews.get(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
         "every page view counted once");
     List<JsonObject> enriched = fixture.readEnriched(events);
@@ -122,10 +122,6 @@ class ScaleOutIT {
     assertTrue(handOvers.size() >= 2, "partitions were handed over when nodes joined and left: " + handOvers);
   }
 
-  private long lakeCount(String expression) {
-    List<Map<String, Object>> rows = fixture.duckdb("SELECT " + expression + " AS n FROM LAKE");
-    return rows.isEmpty() ? 0 : ((Number) rows.get(0).get("n")).longValue();
-  }
 
   private NodeProcess startNode(String name, String address, List<String> jvmOptions) {
     NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,

@@ -1,6 +1,5 @@
 package dev.pulse.common.config;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** Whether and how a node joins the Hazelcast cluster. */
@@ -8,19 +7,12 @@ public record ClusterOptions(boolean enabled, String name, String host, int join
 
   public static ClusterOptions from(PulseConfig config, String namespace) {
     String name = config.required("cluster.name");
-    String members = config.optional("cluster.members").orElse("");
-    List<String> list = new ArrayList<>();
-    for (String m : members.split(",")) {
-      if (!m.isBlank()) {
-        list.add(m.trim());
-      }
-    }
     return new ClusterOptions(
         config.bool("cluster.enabled"),
         namespace.isEmpty() ? name : name + "-" + namespace,
         config.required("cluster.host"),
         config.intIn("cluster.join.wait", 0, 60),
-        List.copyOf(list));
+        config.list("cluster.members"));
   }
 
   /** Whether members are listed (TCP join) rather than found by multicast. */

@@ -32,7 +32,6 @@ public final class PipelineMetrics {
   private final Map<PartitionId, AtomicLong> lag = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> sinkLag = new ConcurrentHashMap<>();
   private final Problems problems;
-  private final AtomicLong partitionsOwned = new AtomicLong();
   private volatile List<String> owned = List.of();
   private final Map<String, Counter> rebalances = new ConcurrentHashMap<>();
   private final Map<String, Timer> handovers = new ConcurrentHashMap<>();
@@ -49,7 +48,7 @@ public final class PipelineMetrics {
         .register(registry);
     this.lateEvents = Counter.builder("pulse.events.late")
         .description("Events older than their partition's watermark (kept out of the windows)").register(registry);
-    Gauge.builder("pulse.partitions.owned", partitionsOwned, AtomicLong::get)
+    Gauge.builder("pulse.partitions.owned", this, m -> m.owned.size())
         .description("Input partitions this node's ingest owns").register(registry);
     for (Sink sink : Sink.values()) {
       sinkEvents.put(sink, Counter.builder("pulse.sink.events").tag("sink", sink.id())
@@ -102,7 +101,6 @@ public final class PipelineMetrics {
         .description("Partitions assigned to, revoked from or lost by this node's ingest").register(registry))
         .increment(partitions);
     owned = List.copyOf(new TreeSet<>(ownedNow));
-    partitionsOwned.set(owned.size());
   }
 
   /** The input partitions this node's ingest owns now ({@code topic-partition}), sorted. */
@@ -115,10 +113,6 @@ public final class PipelineMetrics {
     handovers.computeIfAbsent(completed ? "completed" : "timed_out", o -> Timer.builder("pulse.handover")
         .tag("outcome", o).description("Revocations of partitions: the wait for the sinks to flush and checkpoint")
         .register(registry)).record(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
-  }
-
-  public long partitionsOwned() {
-    return partitionsOwned.get();
   }
 
   public void sinkEvents(Sink sink, long n) {
