@@ -5,6 +5,7 @@
 #     (ingest + aggregator / lake-writer / enricher) and with every sink and the dashboard, each a fresh
 #     `pulse run` JVM timed until every sink holds all N events, and a Kafka Streams peer doing the same two
 #     windowed aggregates and the enriched stream (bench/kafka-streams-peer), whose outputs are checked;
+#   - measures Pulse with every sink once more, warm: on a longer input, over its last events only;
 #   - measures latency at half (and a quarter of) the all-sinks rate: send -> dashboard WebSocket, send -> row in
 #     PostgreSQL;
 #   - prints a Markdown table and writes every figure to bench/results/<date>-n<N>.json (+ .md).
@@ -16,6 +17,8 @@
 #   --peer-grace S1,S2         Kafka Streams grace periods in seconds, one peer run each (default 30 = Pulse's
 #                              allowed lateness)
 #   --pulse-java-options "..." JVM options of the Pulse nodes and of the Kafka Streams peer (default "-Xmx512m")
+#   --warm-up K                also run every sink on an input of (K+1) x events and measure its last events only,
+#                              after the JIT compilers have caught up (default 3; 0 skips it)
 #   --keep                     keep the work directory (logs, lake files, GC logs) instead of deleting it
 # Needs Java 17 and Maven; builds the Pulse jar when it is missing or older than the sources, and the peer.
 set -euo pipefail

@@ -42,7 +42,7 @@ public final class Bench {
         .put("git_commit", System.getProperty("bench.commit", "unknown"))
         .put("events", o.events).put("partitions", PARTITIONS).put("users", USERS).put("pages", PAGES)
         .put("seed", SEED).put("java_options_pulse_and_peer", String.join(" ", o.pulseJavaOptions))
-        .put("lake_roll_interval", "5s").put("aggregator_flush_interval", "500ms");
+        .put("warm_up_rounds", o.warmUp).put("lake_roll_interval", "5s").put("aggregator_flush_interval", "500ms");
 
     try (Infrastructure infra = Infrastructure.start(o.pulseJar, work.resolve("infrastructure"));
         Connection pg = DriverManager.getConnection(infra.jdbcUrl(), "postgres", "");
@@ -52,7 +52,12 @@ public final class Bench {
           work, o.events, PARTITIONS, o.pulseJavaOptions, o.pulseJavaOptions);
 
       String source = BenchContext.inputTopic(tag + "_src");
-      result.put("preload", preload(ctx, tag + "_src"));
+      result.put("preload", preload(ctx, tag + "_src", ctx.events()));
+      String warmSource = null;
+      if (o.warmUp > 0) {
+        warmSource = BenchContext.inputTopic(tag + "_wsrc");
+        result.put("preload_warm", preload(ctx, tag + "_wsrc", (o.warmUp + 1) * ctx.events()));
+      }
       InputFacts facts = InputFacts.scan(ctx.bootstrap(), source);
       log("input: " + facts.events() + " events, " + facts.pageViews() + " page views, "
           + facts.distinctUsersByWindow().size() + " 5-minute windows");
@@ -63,7 +68,7 @@ public final class Bench {
 
       JsonArray repetitions = new JsonArray();
       for (int r = 1; r <= o.repeat; r++) {
-        repetitions.add(repetition(ctx, o, tag + "r" + r, source, facts, r));
+        repetitions.add(repetition(ctx, o, tag + "r" + r, source, warmSource, facts, r));
         result.put("repetitions", repetitions);
         Report.write(result, o.out);
       }
@@ -79,8 +84,8 @@ public final class Bench {
     }
   }
 
-  private static JsonObject repetition(BenchContext ctx, Options o, String ns, String source, InputFacts facts, int r)
-      throws Exception {
+  private static JsonObject repetition(BenchContext ctx, Options o, String ns, String source, String warmSource,
+      InputFacts facts, int r) throws Exception {
     JsonObject rep = new JsonObject().put("repetition", r).put("started", Instant.now().toString());
     JsonObject m = new JsonObject();
     rep.put("measurements", m);
@@ -105,6 +110,18 @@ public final class Bench {
         if (n.sinks().size() == 3) {
           f.put("correctness", PulseOutputs.check(ctx, namespace, ctx.work().resolve(namespace).resolve("lake"), facts));
         }
+        deleteTopics(ctx, namespace);
+        return f;
+      }));
+    }
+    if (warmSource != null) {
+      String namespace = ns + "_warm";
+      long events = (o.warmUp + 1) * ctx.events();
+      m.put("pulse_all_sinks_warm", attempt("Pulse all sinks + dashboard, warm", () -> {
+        TopicCopy.copy(ctx, warmSource, BenchContext.inputTopic(namespace));
+        JsonObject f = PulseThroughput.measure(ctx, "Pulse all sinks + dashboard, warm", namespace,
+            "ingest,aggregator,lake-writer,enricher,dashboard", List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER),
+            events, new Timeline.Window((double) o.warmUp / (o.warmUp + 1), (o.warmUp + 0.9) / (o.warmUp + 1)));
         deleteTopics(ctx, namespace);
         return f;
       }));
@@ -134,14 +151,14 @@ public final class Bench {
     return rep;
   }
 
-  private static JsonObject preload(BenchContext ctx, String namespace) throws Exception {
+  private static JsonObject preload(BenchContext ctx, String namespace, long count) throws Exception {
     Path dir = ctx.work().resolve(namespace);
     ChildProcess p = ChildProcess.start(ctx.pulse(List.of(), List.of("produce", "--set", "pulse.namespace=" + namespace,
             "--users", String.valueOf(USERS), "--pages", String.valueOf(PAGES), "--seed", String.valueOf(SEED),
-            "--rate", "10000000", "--count", String.valueOf(ctx.events()), "--late-share", "0", "--invalid-share", "0")),
+            "--rate", "10000000", "--count", String.valueOf(count), "--late-share", "0", "--invalid-share", "0")),
         dir, Map.of("KAFKA_BOOTSTRAP_SERVERS", ctx.bootstrap()), dir.resolve("produce.log"), List.of());
-    log("preloading " + ctx.events() + " events into " + BenchContext.inputTopic(namespace));
-    if (p.awaitExit(Duration.ofSeconds(300 + ctx.events() / 1_000)) != 0) {
+    log("preloading " + count + " events into " + BenchContext.inputTopic(namespace));
+    if (p.awaitExit(Duration.ofSeconds(300 + count / 1_000)) != 0) {
       throw new IllegalStateException("pulse produce failed; see " + p.log());
     }
     double seconds = (System.nanoTime() - p.launchedNanos()) / 1e9;
@@ -210,6 +227,11 @@ public final class Bench {
     /** JVM options of Pulse's nodes and of the Kafka Streams peer alike: the heap the README recommends. */
     List<String> pulseJavaOptions = List.of("-Xmx512m");
     boolean keep;
+    /**
+     * The warm measurement reads an input of (warmUp + 1) x events and measures its last events only: on 2 cores
+     * the JIT compilers keep a third of the CPU busy for about a minute, longer than the cold runs last.
+     */
+    int warmUp = 3;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -228,6 +250,7 @@ public final class Bench {
           case "--pulse-java-options" -> o.pulseJavaOptions = args[++i].isBlank() ? List.of()
               : List.of(args[i].trim().split("\\s+"));
           case "--keep" -> o.keep = true;
+          case "--warm-up" -> o.warmUp = Integer.parseInt(args[++i]);
           default -> {
             if (a.startsWith("-")) {
               throw new IllegalArgumentException("unknown option " + a);
@@ -239,8 +262,8 @@ public final class Bench {
       if (o.pulseJar == null || o.peerClasspath == null) {
         throw new IllegalArgumentException("--pulse-jar and --peer-classpath are required (bench/run.sh passes them)");
       }
-      if (o.events < 1 || o.repeat < 1) {
-        throw new IllegalArgumentException("events and --repeat must be positive");
+      if (o.events < 1 || o.repeat < 1 || o.warmUp < 0) {
+        throw new IllegalArgumentException("events and --repeat must be positive, --warm-up at least 0");
       }
       return o;
     }

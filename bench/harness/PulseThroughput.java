@@ -42,15 +42,24 @@ final class PulseThroughput {
 
   static JsonObject measure(BenchContext ctx, String name, String namespace, String roles, List<Sink> sinks)
       throws Exception {
+    return measure(ctx, name, namespace, roles, sinks, ctx.events(), Timeline.STEADY);
+  }
+
+  /**
+   * The same on an input of {@code events} events, with the steady window at {@code window}: a window late in a
+   * long input measures the node once its JIT compiler has caught up.
+   */
+  static JsonObject measure(BenchContext ctx, String name, String namespace, String roles, List<Sink> sinks,
+      long events, Timeline.Window window) throws Exception {
     Path dir = ctx.work().resolve(namespace);
     SinkProgress progress = progressOf(ctx, namespace, sinks, dir);
     ChildProcess node = start(ctx, namespace, roles, dir);
     try {
       Timeline t = Timeline.follow(node, READY,
           () -> progress.read().values().stream().mapToLong(Long::longValue).min().orElse(0),
-          () -> true, ctx.events(), timeout(ctx.events()));
+          () -> true, events, timeout(events), window);
       JsonObject figures = new JsonObject().put("name", name).put("roles", roles)
-          .mergeIn(t.figures(ctx.events()));
+          .mergeIn(t.figures(events));
       node.stop(Duration.ofSeconds(60));
       return figures.mergeIn(GcLog.read(dir.resolve("gc.log"))).put("log", node.log().toString());
     } finally {

@@ -20,6 +20,7 @@ final class Report {
       {"pulse_lake_writer", "Pulse ingest + lake-writer (incl. last 5 s roll)"},
       {"pulse_enricher", "Pulse ingest + enricher"},
       {"pulse_all_sinks", "Pulse all sinks + dashboard"},
+      {"pulse_all_sinks_warm", "Pulse all sinks + dashboard, warm (steady window after the warm-up events)"},
   };
 
   private Report() {
@@ -113,6 +114,9 @@ final class Report {
       }
     }
     for (String[] row : rows) {
+      if (first.getJsonObject(row[0]) == null) {
+        continue;
+      }
       String m = "measurements." + row[0] + ".";
       if (first.getJsonObject(row[0]) != null && first.getJsonObject(row[0]).containsKey("error")) {
         t.append("| ").append(row[1]).append(" | failed: ").append(first.getJsonObject(row[0]).getString("error"))

@@ -16,8 +16,11 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
     long progressAtLast, long cpuAtLast, double steadyMachineBusyPct, JsonObject steadyCpuSplit, long done,
     long cpuAtDone, long peakRssKb) {
 
-  static final double STEADY_FROM = 0.10;
-  static final double STEADY_TO = 0.90;
+  /** Where the steady window starts and ends, as shares of the input made durable. */
+  record Window(double from, double to) {
+  }
+
+  static final Window STEADY = new Window(0.10, 0.90);
 
   private static final long SAMPLE_MS = 100;
 
@@ -27,6 +30,12 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
    */
   static Timeline follow(ChildProcess p, String readyText, LongSupplier progress, BooleanSupplier alsoDone,
       long events, Duration timeout) throws InterruptedException {
+    return follow(p, readyText, progress, alsoDone, events, timeout, STEADY);
+  }
+
+  /** The same, with the steady window at {@code window} instead of 10-90 %. */
+  static Timeline follow(ChildProcess p, String readyText, LongSupplier progress, BooleanSupplier alsoDone,
+      long events, Duration timeout, Window window) throws InterruptedException {
     long deadline = p.launchedNanos() + timeout.toNanos();
     long first = -1;
     long progressAtFirst = 0;
@@ -41,14 +50,14 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
     while (true) {
       long now = System.nanoTime();
       long covered = progress.getAsLong();
-      if (covered >= STEADY_FROM * events && first < 0) {
+      if (covered >= window.from() * events && first < 0) {
         first = now;
         progressAtFirst = covered;
         cpuAtFirst = p.cpuNanos();
         machineAtFirst = MachineCpu.now();
         threadsAtFirst = ThreadCpu.of(p.pid());
       }
-      if (covered >= STEADY_TO * events && last < 0) {
+      if (covered >= window.to() * events && last < 0) {
         last = now;
         progressAtLast = covered;
         cpuAtLast = p.cpuNanos();
