@@ -80,8 +80,10 @@ public final class EventParser {
   private static final JsonFactory STRICT = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
-  /** A JSON escape of a character code ({@code \\u}): the only way an unpaired surrogate gets into valid UTF-8. */
-  private static final byte[] ESCAPED_CHAR = {'\\', 'u'};
+  /** What {@link #scan} finds: a byte that is not ASCII. */
+  private static final int NOT_ASCII = 1;
+  /** What {@link #scan} finds: a character escape ({@code \\u}), the only way an unpaired surrogate gets in. */
+  private static final int ESCAPED_CHAR = 2;
 
   private final int maxEventBytes;
   private final Duration maxFutureSkew;
@@ -120,12 +122,17 @@ public final class EventParser {
       return invalid(Reason.TOO_LARGE, "record value is " + value.length + " bytes, more than ingest.max.event.bytes ("
           + maxEventBytes + ")");
     }
-    if (!isUtf8(value)) {
+    int bytes = scan(value);
+    boolean ascii = (bytes & NOT_ASCII) == 0;
+    if (!ascii && !isUtf8(value)) {
       return invalid(Reason.INVALID_UTF8, "record value is not valid UTF-8");
     }
+    // Only a \\u escape can put an unpaired surrogate or a NUL into a decoded string: raw control characters are
+    // malformed JSON, and the bytes are valid UTF-8.
+    boolean escapedChars = (bytes & ESCAPED_CHAR) != 0;
     Fields json;
     try (JsonParser parser = JSON.createParser(value)) {
-      json = Fields.read(parser, contains(value, ESCAPED_CHAR));
+      json = Fields.read(parser, escapedChars);
       if (json.hasNestedValues()) {
         try (JsonParser strict = STRICT.createParser(value)) {
           while (strict.nextToken() != null) {
@@ -158,7 +165,7 @@ public final class EventParser {
       if (s.length() > MAX_ID_CHARS) {
         return invalid(Reason.FIELD_TOO_LONG, "event_id is longer than " + MAX_ID_CHARS + " characters");
       }
-      if (s.indexOf('\u0000') >= 0) {
+      if (escapedChars && s.indexOf('\u0000') >= 0) {
         return invalid(Reason.INVALID_CHARACTER, "event_id contains U+0000 (NUL), which PostgreSQL text cannot store");
       }
       eventId = s;
@@ -167,19 +174,21 @@ public final class EventParser {
           "event_id must be a non-empty string when present, found " + kind(rawId));
     }
 
-    Result problem = checkString(json, "user_id", MAX_ID_CHARS);
+    Result problem = checkString(json, "user_id", MAX_ID_CHARS, escapedChars);
     if (problem != null) {
       return problem;
     }
-    problem = checkString(json, "page_url", Integer.MAX_VALUE); // limited in bytes, below
+    problem = checkString(json, "page_url", Integer.MAX_VALUE, escapedChars); // limited in bytes, below
     if (problem != null) {
       return problem;
     }
-    if (utf8Length(json.getString("page_url")) > ClickEvent.MAX_PAGE_URL_BYTES) {
+    String pageUrl = json.getString("page_url");
+    // ASCII bytes without escapes decode to as many characters as they have bytes
+    if ((ascii && !escapedChars ? pageUrl.length() : utf8Length(pageUrl)) > ClickEvent.MAX_PAGE_URL_BYTES) {
       return invalid(Reason.FIELD_TOO_LONG, "page_url is longer than " + ClickEvent.MAX_PAGE_URL_BYTES
           + " bytes in UTF-8, the longest key PostgreSQL's page_view_counts can index");
     }
-    problem = checkString(json, "event_type", MAX_EVENT_TYPE_CHARS);
+    problem = checkString(json, "event_type", MAX_EVENT_TYPE_CHARS, escapedChars);
     if (problem != null) {
       return problem;
     }
@@ -221,7 +230,8 @@ public final class EventParser {
         json.carriesEnrichmentFields() || (rawId == null && json.containsKey("event_id"))));
   }
 
-  private static Result checkString(Fields json, String field, int maxChars) {
+  /** @param escapedChars whether the record holds a \\u escape, the only way a NUL gets into a string */
+  private static Result checkString(Fields json, String field, int maxChars, boolean escapedChars) {
     Object v = json.getValue(field);
     if (v == null) {
       return invalid(json.containsKey(field) ? Reason.WRONG_TYPE : Reason.MISSING_FIELD,
@@ -236,7 +246,7 @@ public final class EventParser {
     if (s.length() > maxChars) {
       return invalid(Reason.FIELD_TOO_LONG, field + " is longer than " + maxChars + " characters");
     }
-    if (s.indexOf('\u0000') >= 0) {
+    if (escapedChars && s.indexOf('\u0000') >= 0) {
       // Every sink must agree on what an event is: the lake and Kafka could keep NUL, PostgreSQL text cannot.
       return invalid(Reason.INVALID_CHARACTER, field + " contains U+0000 (NUL), which PostgreSQL text cannot store");
     }
@@ -261,34 +271,32 @@ public final class EventParser {
     return bytes;
   }
 
-  /** Strict UTF-8 (no overlong forms, no encoded surrogates), with a fast path for ASCII. */
+  /**
+   * One pass over a record's bytes: {@link #NOT_ASCII} if one is not ASCII, {@link #ESCAPED_CHAR} if a backslash
+   * is followed by {@code u} (a character escape, or an escaped backslash before a {@code u}: either way the
+   * strings are looked at closely).
+   */
+  private static int scan(byte[] value) {
+    int found = 0;
+    for (int i = 0; i < value.length; i++) {
+      byte b = value[i];
+      if (b < 0) {
+        found |= NOT_ASCII;
+      } else if (b == '\\' && i + 1 < value.length && value[i + 1] == 'u') {
+        found |= ESCAPED_CHAR;
+      }
+    }
+    return found;
+  }
+
+  /** Strict UTF-8 (no overlong forms, no encoded surrogates). */
   private boolean isUtf8(byte[] value) {
-    int i = 0;
-    while (i < value.length && value[i] >= 0) {
-      i++;
-    }
-    if (i == value.length) {
-      return true;
-    }
     if (decoded.capacity() < value.length) {
       decoded = CharBuffer.allocate(value.length);
     }
     decoded.clear();
     CoderResult result = utf8.reset().decode(ByteBuffer.wrap(value), decoded, true);
     return !result.isError() && !utf8.flush(decoded).isError();
-  }
-
-  private static boolean contains(byte[] value, byte[] pattern) {
-    outer:
-    for (int i = 0; i <= value.length - pattern.length; i++) {
-      for (int j = 0; j < pattern.length; j++) {
-        if (value[i + j] != pattern[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   static boolean hasUnpairedSurrogate(String s) {

@@ -70,9 +70,9 @@ final class Fields {
           f.values[known] = f.value(p, token, name);
         } else {
           f.skip(p, token, name);
-        }
-        if (ADDED_BY_ENRICHER.contains(name)) {
-          f.carriesEnrichmentFields = true;
+          if (ADDED_BY_ENRICHER.contains(name)) {
+            f.carriesEnrichmentFields = true;
+          }
         }
       }
     } else {
@@ -209,12 +209,13 @@ final class Fields {
 
   /**
    * Remembers a top-level key, refusing one seen before. Jackson hands out canonical (interned) names, so the
-   * identity test settles almost every comparison; the cached hash settles the rest before any character is read.
+   * identity test settles a repeated key; {@code equals} stays for names Jackson did not canonicalize, and tells
+   * distinct names apart by their length or first characters.
    */
   private void addName(JsonParser p, String name) throws JsonParseException {
     for (int i = 0; i < nameCount; i++) {
       String seen = names[i];
-      if (seen == name || (seen.hashCode() == name.hashCode() && seen.equals(name))) {
+      if (seen == name || seen.equals(name)) {
         throw new JsonParseException(p, "Duplicate field '" + name + "'");
       }
     }
@@ -224,7 +225,16 @@ final class Fields {
     names[nameCount++] = name;
   }
 
+  /**
+   * The index of a checked field, or -1. Jackson interns the names it reads, as the compiler does literals, so the
+   * identity pass finds a known field without reading a character; the second pass only runs for other fields.
+   */
   private static int indexOf(String name) {
+    for (int i = 0; i < KNOWN.length; i++) {
+      if (KNOWN[i] == name) {
+        return i;
+      }
+    }
     for (int i = 0; i < KNOWN.length; i++) {
       if (KNOWN[i].equals(name)) {
         return i;

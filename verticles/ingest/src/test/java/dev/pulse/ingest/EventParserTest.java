@@ -179,6 +179,9 @@ class EventParserTest {
         Reason.INVALID_CHARACTER);
     invalid("{\"event_id\":\"e\\u0000\",\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\","
         + "\"timestamp\":1764324000000}", Reason.INVALID_CHARACTER);
+    // a raw NUL byte is a control character JSON allows only escaped: the record is malformed, whatever the field
+    invalid("{\"user_id\":\"u\u0000\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000}",
+        Reason.MALFORMED_JSON);
     // a pass-through field goes only to the enriched stream, where JSON escapes it
     assertEquals("a\u0000b", valid("{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\","
         + "\"timestamp\":1764324000000,\"note\":\"a\\u0000b\"}").fields().getString("note"));
