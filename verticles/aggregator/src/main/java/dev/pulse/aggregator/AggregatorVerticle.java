@@ -112,8 +112,16 @@ public final class AggregatorVerticle extends VerticleBase {
 
   private void onOpen(Message<PartitionId> message) {
     PartitionId partition = message.body();
+    boolean probe = "true".equals(message.headers().get(SinkEndpoints.PROBE));
     store.claim(partition, owner).onComplete(ar -> {
       Slot current = slots.get(partition);
+      if (ar.failed() && current != null && probe && current.consecutiveFailures > 0) {
+        // Asked whether it can write again (ingest left it out after ingest.sink.timeout) while its checkpoints
+        // still fail: no. Answering yes would have ingest read the partition again from this checkpoint, only for
+        // the batches to wait out the timeout once more, in a loop for as long as PostgreSQL is down.
+        message.fail(503, "cannot claim " + partition + " and its checkpoints fail: " + ar.cause().getMessage());
+        return;
+      }
       if (ar.failed() && current != null) {
         // Opened again (ingest rewinds the partition to retry another sink) while PostgreSQL is away: the slot
         // is still this node's (its checkpoints are fenced by its epoch), so keep it and answer its durable

@@ -2,9 +2,11 @@ package dev.pulse.aggregator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
+import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.metrics.PipelineMetrics;
 import dev.pulse.common.metrics.Problems;
 import dev.pulse.common.model.ClickEvent;
@@ -14,6 +16,7 @@ import dev.pulse.common.model.SinkCheckpoint;
 import dev.pulse.common.model.SinkProgress;
 import dev.pulse.embedded.EmbeddedPostgresServer;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -224,6 +227,42 @@ class AggregatorVerticleTest {
           assertEquals(List.of(), problems.open());
           ctx.completeNow();
         })));
+  }
+
+  @Test
+  void askedWhetherItCanWriteAgainWhileItsCheckpointsFailItSaysNoUntilPostgresIsBack(Vertx vertx,
+      VertxTestContext ctx) {
+    // Given p0 durable up to offset 2, then PostgreSQL away while the aggregator holds one more page view
+    open(vertx)
+        .compose(o -> send(vertx, batch(0, 2, List.of(view(0, T0, "/a"), view(1, T0 + 1, "/a")))))
+        .compose(v -> until(vertx, () -> queryLong("SELECT next_offset FROM pulse_partition_progress") == 2, 100))
+        .compose(v -> sql(vertx, "ALTER TABLE pulse_partition_progress RENAME TO pulse_partition_progress_away"))
+        .compose(v -> {
+          send(vertx, batch(2, 3, List.of(view(2, T0 + 2, "/a")))); // held: ingest's request times out
+          return until(vertx, () -> metrics.problems().isOpen(Problems.Kind.SINK_WRITE_FAILED, "aggregator", p0), 100);
+        })
+        // When ingest, having left the aggregator out, asks whether it can write again
+        .compose(v -> probe(vertx).transform(ar -> {
+          // Then it cannot: the probe fails, so ingest does not read the partition again for nothing
+          ctx.verify(() -> {
+            assertTrue(ar.failed(), "the probe succeeded while checkpoints fail");
+            assertEquals(503, ((ReplyException) ar.cause()).failureCode());
+          });
+          return sql(vertx, "ALTER TABLE pulse_partition_progress_away RENAME TO pulse_partition_progress");
+        }))
+        // And once its checkpoint succeeds again, the probe claims the partition and answers the durable offset
+        .compose(v -> until(vertx, () -> queryLong("SELECT next_offset FROM pulse_partition_progress") == 3, 100))
+        .compose(v -> probe(vertx))
+        .onComplete(ctx.succeeding(resumeAt -> ctx.verify(() -> {
+          assertEquals(3L, resumeAt);
+          assertEquals(2, queryLong("SELECT owner_epoch FROM pulse_partition_progress"), "claimed again");
+          ctx.completeNow();
+        })));
+  }
+
+  private io.vertx.core.Future<Long> probe(Vertx vertx) {
+    return vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(Sink.AGGREGATOR), p0,
+        new DeliveryOptions().addHeader(SinkEndpoints.PROBE, "true")).map(m -> m.body().nextOffset());
   }
 
   private io.vertx.core.Future<Void> sql(Vertx vertx, String statement) {

@@ -18,7 +18,8 @@ public record IngestOptions(
     Duration stallTimeout,
     Duration maxRetryBackoff,
     boolean resetOnInputReset,
-    Duration handoverTimeout) {
+    Duration handoverTimeout,
+    Duration sinkTimeout) {
 
   public static final String PROTOCOL_CONSUMER = "consumer";
   public static final String PROTOCOL_CLASSIC = "classic";
@@ -44,12 +45,14 @@ public record IngestOptions(
         config.duration("ingest.retry.backoff.max", Duration.ofMillis(100), Duration.ofMinutes(10)),
         ON_INPUT_RESET_RESET.equals(config.oneOf("ingest.on.input.reset",
             Set.of(ON_INPUT_RESET_REFUSE, ON_INPUT_RESET_RESET))),
-        config.duration("ingest.handover.timeout", Duration.ZERO, Duration.ofMinutes(4)));
+        config.duration("ingest.handover.timeout", Duration.ZERO, Duration.ofMinutes(4)),
+        config.duration("ingest.sink.timeout", Duration.ofSeconds(1), Duration.ofHours(1)));
   }
 
   /** These options with {@code auto} replaced by what the broker supports. */
   public IngestOptions withGroupProtocol(String protocol) {
     return new IngestOptions(groupId, protocol, maxPollRecords, maxInflightBatches, maxEventBytes, maxFutureSkew,
-        minEventTime, progressInterval, stallTimeout, maxRetryBackoff, resetOnInputReset, handoverTimeout);
+        minEventTime, progressInterval, stallTimeout, maxRetryBackoff, resetOnInputReset, handoverTimeout,
+        sinkTimeout);
   }
 }

@@ -4,6 +4,7 @@ import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
 import dev.pulse.common.bus.LocalRecords;
+import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.model.DeadLetter;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -71,17 +72,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestVerticle extends VerticleBase {
 
-  /** The longest the event loop is held parsing records before other work gets a turn. */
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final long PARTLY_PAUSED_POLL_INTERVAL_MS = 5;
-  private static final DeliveryOptions SINK_DELIVERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
   private static final String COMPONENT = "ingest";
   /** Failure code of a sink that no longer has the partition open: the whole partition is opened again. */
   private static final int NOT_OWNER = 409;
 
 
   private final IngestOptions options;
+  /** Requests to the sinks: past ingest.sink.timeout without an answer, a sink is left out of the partition. */
+  private final DeliveryOptions sinkDelivery;
+  /** The same for asking a sink left out of a partition whether it can write again. */
+  private final DeliveryOptions probeDelivery;
   private final WatermarkOptions watermarks;
   private final String bootstrapServers;
   private final Topics topics;
@@ -111,6 +114,8 @@ public final class IngestVerticle extends VerticleBase {
       throw new IllegalArgumentException("ingest needs at least one sink");
     }
     this.options = options;
+    this.sinkDelivery = new DeliveryOptions().setSendTimeout(options.sinkTimeout().toMillis()).setLocalOnly(true);
+    this.probeDelivery = new DeliveryOptions(sinkDelivery).addHeader(SinkEndpoints.PROBE, "true");
     this.watermarks = watermarks;
     this.bootstrapServers = bootstrapServers;
     this.topics = topics;
@@ -311,7 +316,7 @@ public final class IngestVerticle extends VerticleBase {
         continue;
       }
       st.outstanding.merge(sink, 1, Integer::sum);
-      replies.add(vertx.eventBus().request(Addresses.sinkBatch(sink), batch, SINK_DELIVERY).transform(ar -> {
+      replies.add(vertx.eventBus().request(Addresses.sinkBatch(sink), batch, sinkDelivery).transform(ar -> {
         st.outstanding.merge(sink, -1, Integer::sum);
         if (ar.succeeded()) {
           if (gen == st.generation) {
@@ -448,7 +453,7 @@ public final class IngestVerticle extends VerticleBase {
     st.openAttempts++;
     Map<Sink, Future<SinkCheckpoint>> checkpoints = new EnumMap<>(Sink.class);
     for (Sink sink : sinks) {
-      checkpoints.put(sink, vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, SINK_DELIVERY)
+      checkpoints.put(sink, vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, sinkDelivery)
           .map(Message::body));
     }
     return Future.join(new ArrayList<>(checkpoints.values()))
@@ -536,7 +541,7 @@ public final class IngestVerticle extends VerticleBase {
           + "or its data wiped. As asked (ingest.on.input.reset=reset), those sinks start again at offset 0; what "
           + "they stored stays", st.id, end, found);
       long gen = st.generation;
-      Future.all(ahead.stream().map(s -> vertx.eventBus().request(Addresses.sinkReset(s), st.id, SINK_DELIVERY))
+      Future.all(ahead.stream().map(s -> vertx.eventBus().request(Addresses.sinkReset(s), st.id, sinkDelivery))
               .toList())
           .onComplete(ar -> {
             if (gen != st.generation) {
@@ -608,7 +613,7 @@ public final class IngestVerticle extends VerticleBase {
     st.accepting = false;
     long gen = ++st.generation;
     Future<Void> done = st.tail.transform(ignored -> Future.join(sinks.stream()
-            .map(s -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkClose(s), st.id, SINK_DELIVERY)
+            .map(s -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkClose(s), st.id, sinkDelivery)
                 .onSuccess(m -> {
                   if (m.body() != null) {
                     st.durable.put(s.id(), m.body().nextOffset());
@@ -667,7 +672,7 @@ public final class IngestVerticle extends VerticleBase {
       long gen = st.generation;
       st.opening = true;
       List<Future<SinkCheckpoint>> probes = due.stream()
-          .map(sink -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, SINK_DELIVERY)
+          .map(sink -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, probeDelivery)
               .map(Message::body))
           .toList();
       Future.join(probes).onComplete(ignored -> {

@@ -17,6 +17,13 @@ import java.util.List;
  */
 public final class SinkEndpoints {
 
+  /**
+   * Header of an open that asks a sink ingest left out whether it can write again (ingest.sink.timeout passed,
+   * or it failed a batch), as opposed to an open of the partition with every sink (assignment, rewind). A sink
+   * that still cannot write answers the first with a failure, and ingest leaves it out for another backoff.
+   */
+  public static final String PROBE = "pulse.probe";
+
   private final List<MessageConsumer<?>> consumers;
 
   private SinkEndpoints(List<MessageConsumer<?>> consumers) {
