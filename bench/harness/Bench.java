@@ -42,7 +42,8 @@ public final class Bench {
         .put("git_commit", System.getProperty("bench.commit", "unknown"))
         .put("events", o.events).put("partitions", PARTITIONS).put("users", USERS).put("pages", PAGES)
         .put("seed", SEED).put("java_options_pulse_and_peer", String.join(" ", o.pulseJavaOptions))
-        .put("warm_up_rounds", o.warmUp).put("lake_roll_interval", "5s").put("aggregator_flush_interval", "500ms");
+        .put("warm_up_rounds", o.warmUp).put("lake_roll_interval", "5s").put("lake_roll_inactivity", "1s")
+        .put("aggregator_flush_interval", "500ms");
 
     try (Infrastructure infra = Infrastructure.start(o.pulseJar, work.resolve("infrastructure"));
         Connection pg = DriverManager.getConnection(infra.jdbcUrl(), "postgres", "");
@@ -120,7 +121,8 @@ public final class Bench {
       m.put("pulse_all_sinks_warm", attempt("Pulse all sinks + dashboard, warm", () -> {
         TopicCopy.copy(ctx, warmSource, BenchContext.inputTopic(namespace));
         JsonObject f = PulseThroughput.measure(ctx, "Pulse all sinks + dashboard, warm", namespace,
-            "ingest,aggregator,lake-writer,enricher,dashboard", List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER),
+            "ingest,aggregator,lake-writer,enricher,dashboard",
+            List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER),
             events, new Timeline.Window((double) o.warmUp / (o.warmUp + 1), (o.warmUp + 0.9) / (o.warmUp + 1)));
         deleteTopics(ctx, namespace);
         return f;

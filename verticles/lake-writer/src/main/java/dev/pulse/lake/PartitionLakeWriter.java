@@ -48,6 +48,8 @@ final class PartitionLakeWriter {
   private long maxEventTime;
   private long rows;
   private long openedAt = -1;
+  /** When the last row was appended. */
+  private long lastRowAt = -1;
   private long lastRollAt;
   private long lastRolledRows;
 
@@ -77,6 +79,7 @@ final class PartitionLakeWriter {
       if (openedAt < 0) {
         openedAt = now;
       }
+      lastRowAt = now;
     }
     if (batch.nextOffset() > nextOffset) {
       nextOffset = batch.nextOffset();
@@ -85,10 +88,14 @@ final class PartitionLakeWriter {
     maxEventTime = Math.max(maxEventTime, batch.maxEventTime());
   }
 
-  /** Whether the open files are big enough, or old enough, to be committed. */
+  /**
+   * Whether the open files are to be committed: big enough, old enough, or without a new row for
+   * lake.roll.inactivity (a stream that went quiet has its last events in the lake soon, not a roll interval later).
+   */
   boolean dueForRoll(long now) {
     if (rows > 0) {
-      return bufferedBytes() >= options.rollBytes() || now - openedAt >= options.rollInterval().toMillis();
+      return bufferedBytes() >= options.rollBytes() || now - openedAt >= options.rollInterval().toMillis()
+          || now - lastRowAt >= options.rollInactivity().toMillis();
     }
     return false;
   }

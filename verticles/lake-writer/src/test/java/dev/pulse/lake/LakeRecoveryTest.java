@@ -36,7 +36,7 @@ class LakeRecoveryTest {
   Path lake;
 
   private final LakeOptions options = new LakeOptions(null, 64L * 1024 * 1024, Duration.ofMinutes(1),
-      CompressionCodecName.ZSTD, 1024 * 1024);
+      Duration.ofMinutes(1), CompressionCodecName.ZSTD, 1024 * 1024);
 
   @Test
   void fileNamesCarryThePartitionTheRangeAndTheRollSize() {
@@ -46,6 +46,26 @@ class LakeRecoveryTest {
     assertEquals(Optional.empty(), LakeFileName.parse("part-p00003-100-210-1of2.parquet"));
     assertTrue(LakeFileName.isTempOf(LakeFileName.tempFileName(3, 100, "2026-01-16", "w1"), 3));
     assertFalse(LakeFileName.isTempOf(LakeFileName.tempFileName(3, 100, "2026-01-16", "w1"), 4));
+  }
+
+  @Test
+  void aRollIsDueAfterTheIntervalWhileRowsKeepComingOrSoonerOnceThePartitionGoesQuiet() throws Exception {
+    LakeOptions quietAfter2s = new LakeOptions(null, 64L * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(2),
+        CompressionCodecName.ZSTD, 1024 * 1024);
+    PartitionLakeWriter writer = new PartitionLakeWriter(lake, 3, quietAfter2s, SinkCheckpoint.START);
+    assertFalse(writer.dueForRoll(60_000), "nothing to roll");
+    // a row every second: never quiet for 2 s, so only the 10 s interval makes it due
+    for (int s = 0; s < 10; s++) {
+      writer.append(batch(s, s + 1, event(s, MIDNIGHT + s)), s * 1_000L);
+      assertFalse(writer.dueForRoll(s * 1_000L + 999), "due at " + (s * 1_000 + 999) + " ms");
+    }
+    assertTrue(writer.dueForRoll(10_000));
+    writer.roll(10_000);
+    assertFalse(writer.dueForRoll(60_000), "nothing to roll after the roll");
+    // the stream goes quiet after one row: due 2 s after that row, long before the interval
+    writer.append(batch(10, 11, event(10, MIDNIGHT + 10)), 20_000);
+    assertFalse(writer.dueForRoll(21_999));
+    assertTrue(writer.dueForRoll(22_000));
   }
 
   @Test
