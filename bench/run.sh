@@ -14,6 +14,7 @@
 #   --repeat K                 K repetitions on the same preloaded input; the table shows median (min-max)
 #   --latency-seconds S        probe for S seconds (default 60; 0 skips the latency runs)
 #   --latency-shares P1,P2     latency runs at these % of the all-sinks steady rate (default 50,25)
+#   --latency-warm-up S        load for S seconds before the first probe (default 60: the JIT's catch-up time here)
 #   --peer-grace S1,S2         Kafka Streams grace periods in seconds, one peer run each (default 30 = Pulse's
 #                              allowed lateness)
 #   --pulse-java-options "..." JVM options of the Pulse nodes and of the Kafka Streams peer (default "-Xmx512m")

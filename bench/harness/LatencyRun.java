@@ -31,14 +31,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 final class LatencyRun {
 
   private static final long PROBE_EVERY_MS = 100;
-  private static final Duration WARM_UP = Duration.ofSeconds(15);
   private static final Duration STRAGGLERS = Duration.ofSeconds(15);
   private static final String PROBE_PAGE = "/bench-probe/";
 
   private LatencyRun() {
   }
 
-  static JsonObject measure(BenchContext ctx, String namespace, long rate, Duration probing) throws Exception {
+  /**
+   * @param warmUp load before the first probe: on 2 cores the JIT compilers take about a minute to catch up,
+   *               and a node still compiling falls behind the load and drags a backlog into the probes
+   */
+  static JsonObject measure(BenchContext ctx, String namespace, long rate, Duration warmUp, Duration probing)
+      throws Exception {
     Path dir = ctx.work().resolve(namespace);
     ChildProcess node = PulseThroughput.start(ctx, namespace, "ingest,aggregator,lake-writer,enricher,dashboard", dir);
     ChildProcess load = null;
@@ -56,12 +60,12 @@ final class LatencyRun {
           .buildAsync(URI.create(dashboard.replace("http://", "ws://") + "/ws"), new ProbeListener(namespace,
               onDashboard)).get(10, TimeUnit.SECONDS);
 
-      long loadSeconds = WARM_UP.plus(probing).plus(STRAGGLERS).toSeconds();
+      long loadSeconds = warmUp.plus(probing).plus(STRAGGLERS).toSeconds();
       load = ChildProcess.start(ctx.pulse(List.of(), List.of("produce", "--set", "pulse.namespace=" + namespace,
               "--users", "100000", "--pages", "10000", "--seed", "43", "--rate", String.valueOf(rate),
               "--duration", loadSeconds + "s")), dir, Map.of("KAFKA_BOOTSTRAP_SERVERS", ctx.bootstrap()),
           dir.resolve("produce.log"), List.of());
-      Thread.sleep(WARM_UP.toMillis());
+      Thread.sleep(warmUp.toMillis());
 
       long cpuBefore = node.cpuNanos();
       MachineCpu machineBefore = MachineCpu.now();
