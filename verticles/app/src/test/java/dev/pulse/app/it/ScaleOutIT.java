@@ -64,10 +64,13 @@ class ScaleOutIT {
     Thread sending = new Thread(producer, "scale-out-producer");
     sending.start();
     await().atMost(Duration.ofSeconds(30)).until(() -> producer.sent.get() > 3_000);
+    long joining = System.nanoTime();
     NodeProcess b = startNode("b", "127.0.0.3", List.of());
     NodeProcess c = startNode("c", "127.0.0.4", List.of());
+    long started = (System.nanoTime() - joining) / 1_000_000;
     await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong(
         "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == 3);
+    long threeOwners = (System.nanoTime() - joining) / 1_000_000;
     int sentBeforeScaleIn = producer.sent.get();
     await().atMost(Duration.ofSeconds(30)).until(() -> producer.sent.get() > sentBeforeScaleIn + 3_000);
     long stopping = System.nanoTime();
@@ -113,8 +116,9 @@ class ScaleOutIT {
       }
     }
     long redone = read - (events + invalid);
-    System.out.printf("scale-out: %d events + %d invalid; %d handed to sinks in all, %d redone; hand-overs took %s ms;"
-        + " SIGTERM to exit: %d ms and %d ms%n", events, invalid, read, redone, handOvers, stopB, stopC);
+    System.out.printf("scale-out: %d events + %d invalid; %d handed to sinks in all, %d redone; b and c up after %d ms,"
+        + " three owners after %d ms; hand-overs took %s ms; SIGTERM to exit: %d ms and %d ms%n", events, invalid,
+        read, redone, started, threeOwners, handOvers, stopB, stopC);
     assertTrue(redone >= 0, "every record processed at least once");
     // Without the hand-over the new owners redid everything since the lake's last roll (here: since the start,
     // about 15,000 records); with it, nothing.
