@@ -53,7 +53,13 @@ import org.slf4j.LoggerFactory;
 public final class DashboardVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DashboardVerticle.class);
+  /** Pushes what changed at least this often (and drops changes while no browser is connected). */
   private static final long PUSH_EVERY_MS = 250;
+  /**
+   * How long a window update waits for others before it is pushed: the partitions' updates of one checkpoint
+   * round arrive within a few milliseconds and go out together, and none waits for the next periodic push.
+   */
+  private static final long PUSH_COALESCE_MS = 20;
   private static final long STATUS_EVERY_MS = 1_000;
   private static final long CHECK_TIMEOUT_MS = 5_000;
   /** How long a dependency's health call may take: well within {@link #CHECK_TIMEOUT_MS}. */
@@ -89,6 +95,8 @@ public final class DashboardVerticle extends VerticleBase {
   private final LiveWindows live = new LiveWindows();
   private final ClusterStatus cluster = new ClusterStatus();
   private final Set<BrowserChannel> browsers = new HashSet<>();
+  /** A push of window updates is due within {@link #PUSH_COALESCE_MS}. */
+  private boolean pushScheduled;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
   private Counter droppedMessages;
@@ -297,7 +305,17 @@ public final class DashboardVerticle extends VerticleBase {
     switch (update.getString("type", "")) {
       case PageViewUpdate.TYPE -> live.pageCounts(PageViewUpdate.from(update));
       case "activeUsers" -> live.activeUsers(update.getJsonArray("rows"));
-      default -> LOG.debug("unknown window update {}", update.getString("type"));
+      default -> {
+        LOG.debug("unknown window update {}", update.getString("type"));
+        return;
+      }
+    }
+    if (!pushScheduled && !browsers.isEmpty()) {
+      pushScheduled = true;
+      vertx.setTimer(PUSH_COALESCE_MS, id -> {
+        pushScheduled = false;
+        pushWindows();
+      });
     }
   }
 
