@@ -14,10 +14,8 @@ import dev.pulse.embedded.FreePorts;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,15 +101,7 @@ class BrokerRestartIT {
 
     // And once everything is read, every output holds each event exactly once
     long records = stream.records();
-    await().atMost(Duration.ofSeconds(60)).until(() -> fixture.queryLong(
-        "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == records);
-    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") == stream.valid());
-    assertEquals(stream.valid(), fixture.lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
-    List<JsonObject> enriched = fixture.readEnriched((int) stream.valid());
-    Set<String> enrichedIds = new HashSet<>();
-    enriched.forEach(e -> enrichedIds.add(e.getString("event_id")));
-    assertEquals(stream.valid(), enriched.size(), "no event twice in the enriched stream");
-    assertEquals(stream.valid(), enrichedIds.size(), "every event in the enriched stream");
+    List<JsonObject> enriched = fixture.assertEachValidEventOnce(stream);
     assertEquals(stream.invalid(), fixture.readAll(fixture.topics.deadLetter(), (int) stream.invalid()).size(),
         "every invalid record dead-lettered once");
     assertEquals(0, fixture.queryLong("SELECT sum(late_events) FROM pulse_partition_progress"), "no late events");

@@ -257,6 +257,26 @@ final class PipelineFixture implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Once {@code stream} has stopped: waits until the sinks' progress covers its records and the lake holds its
+   * valid events, then asserts that the lake and the enriched stream hold each valid event exactly once.
+   *
+   * @return the enriched records
+   */
+  List<JsonObject> assertEachValidEventOnce(SteadyStream stream) {
+    long records = stream.records();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> queryLong(
+        "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == records);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> lakeCount("count(*)") == stream.valid());
+    assertEquals(stream.valid(), lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
+    List<JsonObject> enriched = readEnriched((int) stream.valid());
+    assertEquals(stream.valid(), enriched.size(), "no event twice in the enriched stream");
+    assertEquals(stream.valid(), enriched.stream().map(e -> e.getString("event_id")).distinct().count(),
+        "every event in the enriched stream");
+    return enriched;
+  }
+
   /** Every enriched record in the topic, read as a read_committed consumer would; waits for at least {@code atLeast}. */
   List<JsonObject> readEnriched(int atLeast) {
     return readAll(topics.enriched(), atLeast).stream()

@@ -19,10 +19,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +44,7 @@ class PostgresOutageIT {
   Path dir;
 
   private EmbeddedPostgresServer postgres;
+  private int pgPort;
   /** The running server, or null while it is stopped. */
   private PipelineFixture fixture;
   private NodeProcess node;
@@ -73,18 +72,7 @@ class PostgresOutageIT {
   @Test
   void ingestPausesWithBoundedMemoryWhilePostgresIsDownAndRecoversByItselfWithExactOutputs() throws Exception {
     // Given a node on a PostgreSQL of the test's own, with events streaming in
-    int pgPort = FreePorts.one();
-    Path pgDir = dir.resolve("postgres");
-    postgres = EmbeddedPostgresServer.start(pgPort, pgDir, false);
-    PgOptions pg = PgOptions.from(PulseConfig.defaults())
-        .withServer(postgres.host(), postgres.port(), postgres.database(), postgres.user(), "");
-    fixture = new PipelineFixture(Map.of("watermark.allowed.lateness", "10s", "watermark.idle.timeout", "1s",
-        "ingest.stall.timeout", "3s", "ingest.retry.backoff.max", "2s"), null, pg);
-    fixture.createTopics();
-    int dashboardPort = FreePorts.one();
-    node = NodeProcess.start(fixture, "pg-outage", Map.of("roles", "ingest,aggregator,lake-writer,enricher,dashboard",
-        "dashboard.port", String.valueOf(dashboardPort)), List.of());
-    stream = new SteadyStream(fixture.kafkaBootstrap(), fixture.topics.input(), "pgo", EVENTS_PER_SECOND).start();
+    int dashboardPort = startStreaming("pg-outage", "pgo", "ingest.stall.timeout", "3s");
     await().atMost(Duration.ofSeconds(30)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(view_count), 0) FROM page_view_counts") >= 2_000);
     await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") >= 2_000);
@@ -123,7 +111,7 @@ class PostgresOutageIT {
     assertTrue(rssDuring < RSS_BOUND_KB, "RSS during the outage: " + rssDuring + " kB");
 
     // When PostgreSQL starts again on the same data and port
-    postgres = EmbeddedPostgresServer.start(pgPort, pgDir, false);
+    postgres = EmbeddedPostgresServer.start(pgPort, dir.resolve("postgres"), false);
     long up = System.nanoTime();
 
     // Then the node recovers by itself
@@ -141,12 +129,7 @@ class PostgresOutageIT {
         "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == records);
     await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") == stream.valid());
     double drainSeconds = (System.nanoTime() - drainFrom) / 1e9;
-    assertEquals(stream.valid(), fixture.lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
-    List<JsonObject> enriched = fixture.readEnriched((int) stream.valid());
-    Set<String> enrichedIds = new HashSet<>();
-    enriched.forEach(e -> enrichedIds.add(e.getString("event_id")));
-    assertEquals(stream.valid(), enriched.size(), "no event twice in the enriched stream");
-    assertEquals(stream.valid(), enrichedIds.size(), "every event in the enriched stream");
+    List<JsonObject> enriched = fixture.assertEachValidEventOnce(stream);
     assertEquals(stream.invalid(), fixture.readAll(fixture.topics.deadLetter(), (int) stream.invalid()).size(),
         "every invalid record dead-lettered once");
     assertEquals(0, fixture.queryLong("SELECT sum(late_events) FROM pulse_partition_progress"), "no late events");
@@ -176,18 +159,7 @@ class PostgresOutageIT {
   void pastTheSinkTimeoutTheEnricherGoesOnWithoutReadingAgainInALoopAndEveryOutputIsExactAfterwards()
       throws Exception {
     // Given a node whose sinks may hold a partition back for 3 s, with events streaming in
-    int pgPort = FreePorts.one();
-    Path pgDir = dir.resolve("postgres");
-    postgres = EmbeddedPostgresServer.start(pgPort, pgDir, false);
-    PgOptions pg = PgOptions.from(PulseConfig.defaults())
-        .withServer(postgres.host(), postgres.port(), postgres.database(), postgres.user(), "");
-    fixture = new PipelineFixture(Map.of("watermark.allowed.lateness", "10s", "watermark.idle.timeout", "1s",
-        "ingest.sink.timeout", "3s", "ingest.retry.backoff.max", "2s"), null, pg);
-    fixture.createTopics();
-    int dashboardPort = FreePorts.one();
-    node = NodeProcess.start(fixture, "pg-long-outage", Map.of("roles", "ingest,aggregator,lake-writer,enricher,"
-        + "dashboard", "dashboard.port", String.valueOf(dashboardPort)), List.of());
-    stream = new SteadyStream(fixture.kafkaBootstrap(), fixture.topics.input(), "pgl", EVENTS_PER_SECOND).start();
+    int dashboardPort = startStreaming("pg-long-outage", "pgl", "ingest.sink.timeout", "3s");
     await().atMost(Duration.ofSeconds(30)).until(() -> fixture.queryLong(
         "SELECT coalesce(sum(view_count), 0) FROM page_view_counts") >= 2_000);
 
@@ -216,7 +188,7 @@ class PostgresOutageIT {
     long readDuringOutage = recordsRead(dashboardPort);
 
     // When PostgreSQL is back
-    postgres = EmbeddedPostgresServer.start(pgPort, pgDir, false);
+    postgres = EmbeddedPostgresServer.start(pgPort, dir.resolve("postgres"), false);
     await().atMost(Duration.ofSeconds(45)).untilAsserted(() -> assertEquals(200,
         PipelineFixture.get(dashboardPort, "/health").status()));
     assertTrue(node.output().contains("can write again"), "the aggregator was taken back");
@@ -224,20 +196,32 @@ class PostgresOutageIT {
 
     // Then every output holds each event exactly once
     long records = stream.records();
-    await().atMost(Duration.ofSeconds(60)).until(() -> fixture.queryLong(
-        "SELECT coalesce(sum(next_offset), 0) FROM pulse_partition_progress") == records);
-    await().atMost(Duration.ofSeconds(30)).until(() -> fixture.lakeCount("count(*)") == stream.valid());
-    assertEquals(stream.valid(), fixture.lakeCount("count(DISTINCT event_id)"), "no event twice in the lake");
-    List<JsonObject> enriched = fixture.readEnriched((int) stream.valid());
-    assertEquals(stream.valid(), enriched.size(), "no event twice in the enriched stream");
-    assertEquals(stream.valid(), enriched.stream().map(e -> e.getString("event_id")).distinct().count(),
-        "every event in the enriched stream");
+    List<JsonObject> enriched = fixture.assertEachValidEventOnce(stream);
     assertEquals(stream.pageViews(), fixture.queryLong("SELECT sum(view_count) FROM page_view_counts"),
         "every page view counted once");
     // (the first test compares the lake with PostgreSQL window by window; these ~40 s of events may not close one)
     System.out.printf("PostgresOutageIT (past the sink timeout): %d records; during the %d s outage %d read, %d "
             + "handed to the sinks; enriched %d%n", records, LONG_OUTAGE.toSeconds(), readDuringOutage,
         handedOverDuringOutage, enriched.size());
+  }
+
+  /**
+   * Starts a PostgreSQL of the test's own, a node with every role on it ({@code setting} = {@code value} besides
+   * the test's shared settings) and a steady stream of events; answers the node's dashboard port.
+   */
+  private int startStreaming(String nodeName, String idPrefix, String setting, String value) throws Exception {
+    pgPort = FreePorts.one();
+    postgres = EmbeddedPostgresServer.start(pgPort, dir.resolve("postgres"), false);
+    PgOptions pg = PgOptions.from(PulseConfig.defaults())
+        .withServer(postgres.host(), postgres.port(), postgres.database(), postgres.user(), "");
+    fixture = new PipelineFixture(Map.of("watermark.allowed.lateness", "10s", "watermark.idle.timeout", "1s",
+        "ingest.retry.backoff.max", "2s", setting, value), null, pg);
+    fixture.createTopics();
+    int dashboardPort = FreePorts.one();
+    node = NodeProcess.start(fixture, nodeName, Map.of("roles", "ingest,aggregator,lake-writer,enricher,dashboard",
+        "dashboard.port", String.valueOf(dashboardPort)), List.of());
+    stream = new SteadyStream(fixture.kafkaBootstrap(), fixture.topics.input(), idPrefix, EVENTS_PER_SECOND).start();
+    return dashboardPort;
   }
 
   /** {@code pulse_ingest_records_total} from the node's /metrics. */
