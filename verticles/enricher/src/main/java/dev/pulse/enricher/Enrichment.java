@@ -48,14 +48,9 @@ public final class Enrichment {
     private static final byte[] DATE_END = "\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EMPTY = new byte[0];
 
-    private static final long DAY_MS = 86_400_000L;
-
     private final String iso;
     /** {@code ,"processing_time":"<iso>","event_date":"}: the same for every event of the stamp. */
     private final byte[] timeBytes;
-    /** The last event date written, as bytes: a stamp's events mostly share one (not thread-safe, as a stamp). */
-    private long dateDay = Long.MIN_VALUE;
-    private byte[] dateBytes;
 
     private Stamp(String iso) {
       this.iso = iso;
@@ -71,7 +66,7 @@ public final class Enrichment {
       int close = closingBrace(in);
       byte[] id = e.valueHasEventId() ? EMPTY
           : (",\"event_id\":" + Json.encode(e.eventId())).getBytes(StandardCharsets.UTF_8);
-      byte[] date = date(e.eventTimeMillis());
+      byte[] date = EventDates.asciiOf(e.eventTimeMillis());
       byte[] late = e.late() ? LATE : ON_TIME;
       byte[] out = new byte[close + id.length + timeBytes.length + date.length + DATE_END.length + late.length];
       System.arraycopy(in, 0, out, 0, close);
@@ -82,15 +77,6 @@ public final class Enrichment {
       at = put(out, at, DATE_END);
       put(out, at, late);
       return out;
-    }
-
-    private byte[] date(long eventTimeMillis) {
-      long day = Math.floorDiv(eventTimeMillis, DAY_MS);
-      if (day != dateDay) {
-        dateBytes = EventDates.of(eventTimeMillis).getBytes(StandardCharsets.US_ASCII);
-        dateDay = day;
-      }
-      return dateBytes;
     }
 
     private static int put(byte[] out, int at, byte[] part) {

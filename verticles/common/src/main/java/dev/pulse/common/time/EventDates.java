@@ -1,5 +1,6 @@
 package dev.pulse.common.time;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 
 /**
@@ -10,21 +11,31 @@ public final class EventDates {
 
   private static final long DAY_MS = 86_400_000L;
 
-  private record Day(long epochDay, String text) {
+  private record Day(long epochDay, String text, byte[] ascii) {
   }
 
-  private static volatile Day last = new Day(Long.MIN_VALUE, "");
+  private static volatile Day last = new Day(Long.MIN_VALUE, "", new byte[0]);
 
   private EventDates() {
   }
 
   public static String of(long epochMillis) {
+    return day(epochMillis).text();
+  }
+
+  /** The same date as US-ASCII bytes, shared: callers copy them and never write to them. */
+  public static byte[] asciiOf(long epochMillis) {
+    return day(epochMillis).ascii();
+  }
+
+  private static Day day(long epochMillis) {
     long epochDay = Math.floorDiv(epochMillis, DAY_MS);
     Day d = last;
     if (d.epochDay() != epochDay) {
-      d = new Day(epochDay, LocalDate.ofEpochDay(epochDay).toString());
+      String text = LocalDate.ofEpochDay(epochDay).toString();
+      d = new Day(epochDay, text, text.getBytes(StandardCharsets.US_ASCII));
       last = d;
     }
-    return d.text();
+    return d;
   }
 }
