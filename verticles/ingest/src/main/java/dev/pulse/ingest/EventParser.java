@@ -95,8 +95,15 @@ public final class EventParser {
       .onMalformedInput(CodingErrorAction.REPORT)
       .onUnmappableCharacter(CodingErrorAction.REPORT);
   private CharBuffer decoded = CharBuffer.allocate(1024);
+  /** Whether records of the common shape are read by {@link Fields#readPlain} (off only to compare the two). */
+  private final boolean plainReader;
 
   public EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime, Clock clock) {
+    this(maxEventBytes, maxFutureSkew, minEventTime, clock, true);
+  }
+
+  EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime, Clock clock, boolean plainReader) {
+    this.plainReader = plainReader;
     this.maxEventBytes = maxEventBytes;
     this.maxFutureSkew = maxFutureSkew;
     this.minEventTime = minEventTime;
@@ -121,6 +128,12 @@ public final class EventParser {
     if (value.length > maxEventBytes) {
       return invalid(Reason.TOO_LARGE, "record value is " + value.length + " bytes, more than ingest.max.event.bytes ("
           + maxEventBytes + ")");
+    }
+    if (plainReader) {
+      Fields plain = Fields.readPlain(value);
+      if (plain != null) {
+        return check(plain, value, offset, derivedIdPrefix, ingestTimeMillis, true, false);
+      }
     }
     int bytes = scan(value);
     boolean ascii = (bytes & NOT_ASCII) == 0;
@@ -148,6 +161,17 @@ public final class EventParser {
     } catch (IOException e) {
       return invalid(Reason.MALFORMED_JSON, "malformed JSON: " + firstLine(e.getMessage()));
     }
+    return check(json, value, offset, derivedIdPrefix, ingestTimeMillis, ascii, escapedChars);
+  }
+
+  /**
+   * The checks of the fields Pulse uses, on a record read as JSON.
+   *
+   * @param ascii        the record is ASCII
+   * @param escapedChars the record holds a \\u escape
+   */
+  private Result check(Fields json, byte[] value, long offset, String derivedIdPrefix, long ingestTimeMillis,
+      boolean ascii, boolean escapedChars) {
     if (json.rootKind() != null) {
       return invalid(Reason.NOT_AN_OBJECT, "JSON value is " + json.rootKind() + ", not an object");
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
@@ -28,6 +29,14 @@ final class Fields {
   private static final String[] KNOWN = {"event_id", "user_id", "page_url", "event_type", "timestamp"};
   /** Fields the enriched stream adds; an input that carries one is enriched by rewriting it, not by appending. */
   private static final Set<String> ADDED_BY_ENRICHER = Set.of("processing_time", "event_date", "is_late");
+  private static final byte[][] KNOWN_BYTES = ascii(KNOWN);
+  private static final byte[][] ADDED_BY_ENRICHER_BYTES = ascii(ADDED_BY_ENRICHER.toArray(String[]::new));
+  /**
+   * Longest key and number {@link #readPlain} reads itself; longer ones go to Jackson, whose limits (50,000
+   * characters for a name, 1,000 for a number) then decide.
+   */
+  private static final int PLAIN_MAX_KEY = 1_000;
+  private static final int PLAIN_MAX_NUMBER = 100;
 
   private final boolean checkStrings;
   private final Object[] values = new Object[KNOWN.length];
@@ -83,6 +92,243 @@ final class Fields {
       throw new JsonParseException(p, "unexpected content after the JSON value");
     }
     return f;
+  }
+
+  /**
+   * Reads the common shape of an event without Jackson: one object of scalar values (strings, numbers, true,
+   * false, null), all of it ASCII with no backslash, no nested object or array. For any other record it answers
+   * null without a word, and the caller reads the record with {@link #read}: so this method only ever accepts
+   * JSON that Jackson reads the same way, and every verdict on other input, every error message included, is still
+   * Jackson's. What it accepts is a strict subset of RFC 8259: a key seen twice, a number Jackson would not take
+   * ({@code 01}, {@code 1.}, {@code -}), whitespace other than space, tab, CR and LF, a control character in a
+   * string, anything after the object, all answer null.
+   *
+   * <p>Why: Jackson builds a parser, a symbol table, a text buffer and a context per document, and recycles its
+   * buffers through volatile writes; for a 165-byte event that was most of the parse, and the parse most of ingest.
+   */
+  static Fields readPlain(byte[] b) {
+    int n = b.length;
+    int i = skipWhitespace(b, 0);
+    if (i >= n || b[i] != '{') {
+      return null;
+    }
+    i = skipWhitespace(b, i + 1);
+    Fields f = new Fields(false);
+    int[] keys = new int[16]; // start and end of each key, for the duplicate check
+    int keyCount = 0;
+    while (true) {
+      if (i >= n || b[i] != '"') {
+        return null; // includes {} (no field at all: rare, and Jackson's to judge)
+      }
+      int keyStart = i + 1;
+      int keyEnd = endOfPlainString(b, keyStart);
+      if (keyEnd < 0 || keyEnd - keyStart > PLAIN_MAX_KEY) {
+        return null;
+      }
+      for (int k = 0; k < keyCount; k += 2) {
+        if (sameBytes(b, keys[k], keys[k + 1], b, keyStart, keyEnd)) {
+          return null; // a duplicate key: Jackson's path refuses it with its name
+        }
+      }
+      if (keyCount == keys.length) {
+        keys = java.util.Arrays.copyOf(keys, keyCount * 2);
+      }
+      keys[keyCount++] = keyStart;
+      keys[keyCount++] = keyEnd;
+      i = skipWhitespace(b, keyEnd + 1);
+      if (i >= n || b[i] != ':') {
+        return null;
+      }
+      i = skipWhitespace(b, i + 1);
+      if (i >= n) {
+        return null;
+      }
+      int known = indexOf(b, keyStart, keyEnd, KNOWN_BYTES);
+      Object value;
+      int end;
+      byte c = b[i];
+      if (c == '"') {
+        end = endOfPlainString(b, i + 1);
+        if (end < 0) {
+          return null;
+        }
+        value = known < 0 ? null : new String(b, i + 1, end - i - 1, StandardCharsets.ISO_8859_1); // ASCII
+        end++;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        end = endOfNumber(b, i);
+        if (end < 0) {
+          return null;
+        }
+        value = null;
+        if (known >= 0) {
+          value = plainInteger(b, i, end);
+          if (value == null) {
+            return null; // a fraction, an exponent or a big integer in a checked field: Jackson's types decide
+          }
+        }
+      } else if (c == 't' && matches(b, i, "true")) {
+        end = i + 4;
+        value = Boolean.TRUE;
+      } else if (c == 'f' && matches(b, i, "false")) {
+        end = i + 5;
+        value = Boolean.FALSE;
+      } else if (c == 'n' && matches(b, i, "null")) {
+        end = i + 4;
+        value = NULL;
+      } else {
+        return null; // an object, an array, or not JSON
+      }
+      if (known >= 0) {
+        f.values[known] = value;
+      } else if (indexOf(b, keyStart, keyEnd, ADDED_BY_ENRICHER_BYTES) >= 0) {
+        f.carriesEnrichmentFields = true;
+      }
+      i = skipWhitespace(b, end);
+      if (i >= n) {
+        return null;
+      }
+      if (b[i] == ',') {
+        i = skipWhitespace(b, i + 1);
+      } else if (b[i] == '}') {
+        return skipWhitespace(b, i + 1) == n ? f : null;
+      } else {
+        return null;
+      }
+    }
+  }
+
+  private static int skipWhitespace(byte[] b, int i) {
+    while (i < b.length) {
+      byte c = b[i];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        return i;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  /** The index of the closing quote of a string starting at {@code i}, or -1 if it holds anything but plain ASCII. */
+  private static int endOfPlainString(byte[] b, int i) {
+    for (; i < b.length; i++) {
+      byte c = b[i];
+      if (c == '"') {
+        return i;
+      }
+      if (c < 0x20 || c == '\\') {
+        return -1; // a control character, a byte beyond ASCII (negative), or an escape
+      }
+    }
+    return -1;
+  }
+
+  /** The end of an RFC 8259 number starting at {@code i}, or -1 if it is not one (or is longer than we read). */
+  private static int endOfNumber(byte[] b, int i) {
+    int start = i;
+    int n = b.length;
+    if (b[i] == '-') {
+      i++;
+    }
+    if (i >= n) {
+      return -1;
+    }
+    if (b[i] == '0') {
+      i++;
+    } else if (b[i] >= '1' && b[i] <= '9') {
+      i = digits(b, i);
+    } else {
+      return -1;
+    }
+    if (i < n && b[i] == '.') {
+      int d = digits(b, i + 1);
+      if (d == i + 1) {
+        return -1;
+      }
+      i = d;
+    }
+    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
+      i++;
+      if (i < n && (b[i] == '+' || b[i] == '-')) {
+        i++;
+      }
+      int d = digits(b, i);
+      if (d == i) {
+        return -1;
+      }
+      i = d;
+    }
+    return i - start > PLAIN_MAX_NUMBER ? -1 : i;
+  }
+
+  private static int digits(byte[] b, int i) {
+    while (i < b.length && b[i] >= '0' && b[i] <= '9') {
+      i++;
+    }
+    return i;
+  }
+
+  /** An integer of up to 18 digits as Jackson types it (Integer when it fits, else Long), or null for other numbers. */
+  private static Object plainInteger(byte[] b, int start, int end) {
+    boolean negative = b[start] == '-';
+    int first = negative ? start + 1 : start;
+    if (end - first > 18) {
+      return null;
+    }
+    long v = 0;
+    for (int i = first; i < end; i++) {
+      byte c = b[i];
+      if (c < '0' || c > '9') {
+        return null; // a fraction or an exponent
+      }
+      v = v * 10 + (c - '0');
+    }
+    if (negative) {
+      v = -v;
+    }
+    return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE ? (Object) (int) v : (Object) v;
+  }
+
+  private static boolean matches(byte[] b, int i, String literal) {
+    if (i + literal.length() > b.length) {
+      return false;
+    }
+    for (int k = 0; k < literal.length(); k++) {
+      if (b[i + k] != literal.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(byte[] b, int start, int end, byte[][] names) {
+    for (int k = 0; k < names.length; k++) {
+      if (sameBytes(b, start, end, names[k], 0, names[k].length)) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
+  /** Keys are short and mostly differ in length: cheaper than the range form of Arrays.equals for them. */
+  private static boolean sameBytes(byte[] a, int aStart, int aEnd, byte[] b, int bStart, int bEnd) {
+    int length = aEnd - aStart;
+    if (length != bEnd - bStart) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (a[aStart + i] != b[bStart + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static byte[][] ascii(String[] names) {
+    byte[][] out = new byte[names.length][];
+    for (int i = 0; i < names.length; i++) {
+      out[i] = names[i].getBytes(StandardCharsets.US_ASCII);
+    }
+    return out;
   }
 
   /** Whether a top-level value is an object or an array, whose keys {@link #read} did not compare. */
