@@ -2,14 +2,11 @@ package dev.pulse.aggregator;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import dev.pulse.common.time.WatermarkTracker;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
@@ -54,7 +51,30 @@ public final class PartitionWindows {
     }
   }
 
-  private record PageKey(long windowStart, String pageUrl) {
+  /** One window's count for one URL, and whether the next checkpoint must write it. */
+  private static final class PageCounter {
+    final long windowStart;
+    final String pageUrl;
+    long count;
+    boolean dirty;
+
+    PageCounter(long windowStart, String pageUrl, long count) {
+      this.windowStart = windowStart;
+      this.pageUrl = pageUrl;
+      this.count = count;
+    }
+  }
+
+  /** One pane's sketch, and whether the next checkpoint must write it. */
+  private static final class Pane {
+    final long start;
+    final HllSketch sketch;
+    boolean dirty;
+
+    Pane(long start, HllSketch sketch) {
+      this.start = start;
+      this.sketch = sketch;
+    }
   }
 
   private final int lgK;
@@ -64,11 +84,17 @@ public final class PartitionWindows {
   private long maxEventTime = NO_TIME;
   private long lateEvents;
 
-  private final NavigableMap<Long, Map<String, Long>> pageCounts = new TreeMap<>();
-  private final NavigableMap<Long, HllSketch> panes = new TreeMap<>();
-  private final Set<PageKey> dirtyPages = new HashSet<>();
-  private final Set<Long> dirtyPanes = new TreeSet<>();
+  private final NavigableMap<Long, Map<String, PageCounter>> pageCounts = new TreeMap<>();
+  private final NavigableMap<Long, Pane> panes = new TreeMap<>();
+  /** What changed since the last checkpoint, each once (its dirty flag says it is here). */
+  private final List<PageCounter> dirtyPages = new ArrayList<>();
+  private final List<Pane> dirtyPanes = new ArrayList<>();
   private boolean progressDirty;
+  // The window and pane the last event fell in: the next one nearly always falls in them too, so most events
+  // take one hash lookup and no allocation.
+  private long currentWindowStart = NO_TIME;
+  private Map<String, PageCounter> currentWindow;
+  private Pane currentPane;
 
   public PartitionWindows(int lgK) {
     this.lgK = lgK;
@@ -84,12 +110,13 @@ public final class PartitionWindows {
     w.lateEvents = lateEvents;
     for (PageCount pc : openPageCounts) {
       if (pc.windowStart() + Windows.PAGE_VIEW_SIZE_MS > watermark) {
-        w.pageCounts.computeIfAbsent(pc.windowStart(), k -> new HashMap<>()).put(pc.pageUrl(), pc.count());
+        w.pageCounts.computeIfAbsent(pc.windowStart(), k -> new HashMap<>())
+            .put(pc.pageUrl(), new PageCounter(pc.windowStart(), pc.pageUrl(), pc.count()));
       }
     }
     for (PaneSketch ps : openPanes) {
       if (ps.paneStart() + Windows.PANE_MS > watermark) {
-        w.panes.put(ps.paneStart(), HllSketch.heapify(ps.sketch()));
+        w.panes.put(ps.paneStart(), new Pane(ps.paneStart(), HllSketch.heapify(ps.sketch())));
       }
     }
     return w;
@@ -110,12 +137,32 @@ public final class PartitionWindows {
     }
     if (pageView) {
       long start = Windows.pageViewWindowStart(eventTime);
-      pageCounts.computeIfAbsent(start, k -> new HashMap<>()).merge(pageUrl, 1L, Long::sum);
-      dirtyPages.add(new PageKey(start, pageUrl));
+      if (start != currentWindowStart) {
+        currentWindow = pageCounts.computeIfAbsent(start, k -> new HashMap<>());
+        currentWindowStart = start;
+      }
+      PageCounter counter = currentWindow.get(pageUrl);
+      if (counter == null) {
+        counter = new PageCounter(start, pageUrl, 0);
+        currentWindow.put(pageUrl, counter);
+      }
+      counter.count++;
+      if (!counter.dirty) {
+        counter.dirty = true;
+        dirtyPages.add(counter);
+      }
     }
-    long pane = Windows.paneStart(eventTime);
-    panes.computeIfAbsent(pane, k -> new HllSketch(lgK, TgtHllType.HLL_8)).update(userId);
-    dirtyPanes.add(pane);
+    long paneStart = Windows.paneStart(eventTime);
+    Pane pane = currentPane;
+    if (pane == null || pane.start != paneStart) {
+      pane = panes.computeIfAbsent(paneStart, k -> new Pane(k, new HllSketch(lgK, TgtHllType.HLL_8)));
+      currentPane = pane;
+    }
+    pane.sketch.update(userId);
+    if (!pane.dirty) {
+      pane.dirty = true;
+      dirtyPanes.add(pane);
+    }
     progressDirty = true;
     return Outcome.ON_TIME;
   }
@@ -160,13 +207,15 @@ public final class PartitionWindows {
   /** Takes what changed since the last checkpoint and starts tracking anew. */
   public Checkpoint checkpoint() {
     List<PageCount> changedCounts = new ArrayList<>(dirtyPages.size());
-    for (PageKey key : dirtyPages) {
-      changedCounts.add(new PageCount(key.windowStart(), key.pageUrl(),
-          pageCounts.get(key.windowStart()).get(key.pageUrl())));
+    for (PageCounter c : dirtyPages) {
+      changedCounts.add(new PageCount(c.windowStart, c.pageUrl, c.count));
+      c.dirty = false;
     }
+    dirtyPanes.sort(java.util.Comparator.comparingLong(p -> p.start));
     List<PaneSketch> changedPanes = new ArrayList<>(dirtyPanes.size());
-    for (long pane : dirtyPanes) {
-      changedPanes.add(new PaneSketch(pane, panes.get(pane).toCompactByteArray()));
+    for (Pane p : dirtyPanes) {
+      changedPanes.add(new PaneSketch(p.start, p.sketch.toCompactByteArray()));
+      p.dirty = false;
     }
     dirtyPages.clear();
     dirtyPanes.clear();
@@ -177,13 +226,18 @@ public final class PartitionWindows {
   /** A checkpoint could not be written: its windows must go into the next one again. */
   public void checkpointFailed(Checkpoint failed) {
     for (PageCount pc : failed.pageCounts()) {
-      if (pageCounts.containsKey(pc.windowStart())) {
-        dirtyPages.add(new PageKey(pc.windowStart(), pc.pageUrl()));
+      Map<String, PageCounter> window = pageCounts.get(pc.windowStart());
+      PageCounter c = window == null ? null : window.get(pc.pageUrl());
+      if (c != null && !c.dirty) {
+        c.dirty = true;
+        dirtyPages.add(c);
       }
     }
     for (PaneSketch ps : failed.panes()) {
-      if (panes.containsKey(ps.paneStart())) {
-        dirtyPanes.add(ps.paneStart());
+      Pane p = panes.get(ps.paneStart());
+      if (p != null && !p.dirty) {
+        p.dirty = true;
+        dirtyPanes.add(p);
       }
     }
     progressDirty = true;
@@ -200,6 +254,13 @@ public final class PartitionWindows {
     }
     pageCounts.headMap(w - Windows.PAGE_VIEW_SIZE_MS, true).clear();
     panes.headMap(w - Windows.PANE_MS, true).clear();
+    if (!pageCounts.containsKey(currentWindowStart)) {
+      currentWindowStart = NO_TIME;
+      currentWindow = null;
+    }
+    if (currentPane != null && !panes.containsKey(currentPane.start)) {
+      currentPane = null;
+    }
   }
 
   public long nextOffset() {
@@ -229,8 +290,9 @@ public final class PartitionWindows {
 
   /** The count in memory for a window and URL, 0 if none. */
   public long pageViews(long windowStart, String pageUrl) {
-    Map<String, Long> m = pageCounts.get(windowStart);
-    return m == null ? 0 : m.getOrDefault(pageUrl, 0L);
+    Map<String, PageCounter> m = pageCounts.get(windowStart);
+    PageCounter c = m == null ? null : m.get(pageUrl);
+    return c == null ? 0 : c.count;
   }
 
   public int lgK() {
