@@ -12,7 +12,6 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,7 +87,6 @@ public final class EventParser {
   private final int maxEventBytes;
   private final Duration maxFutureSkew;
   private final Instant minEventTime;
-  private final Clock clock;
   private final long minEventTimeMillis;
   private final long maxFutureSkewMillis;
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
@@ -98,28 +96,28 @@ public final class EventParser {
   /** Whether records of the common shape are read by {@link Fields#readPlain} (off only to compare the two). */
   private final boolean plainReader;
 
-  public EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime, Clock clock) {
-    this(maxEventBytes, maxFutureSkew, minEventTime, clock, true);
+  public EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime) {
+    this(maxEventBytes, maxFutureSkew, minEventTime, true);
   }
 
-  EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime, Clock clock, boolean plainReader) {
+  EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime, boolean plainReader) {
     this.plainReader = plainReader;
     this.maxEventBytes = maxEventBytes;
     this.maxFutureSkew = maxFutureSkew;
     this.minEventTime = minEventTime;
-    this.clock = clock;
     this.minEventTimeMillis = minEventTime.toEpochMilli();
     this.maxFutureSkewMillis = maxFutureSkew.toMillis();
   }
 
-  /** The latest event time accepted now, in epoch milliseconds. */
-  private long latestEventTime() {
-    long now = clock.millis();
+  /** The latest event time accepted at {@code now}, in epoch milliseconds. */
+  private long latestEventTime(long now) {
     return now > Long.MAX_VALUE - maxFutureSkewMillis ? Long.MAX_VALUE : now + maxFutureSkewMillis;
   }
 
   /**
-   * @param derivedIdPrefix with the offset appended, the id of an event that has none ({@code topic-partition-})
+   * @param derivedIdPrefix  with the offset appended, the id of an event that has none ({@code topic-partition-})
+   * @param ingestTimeMillis the node's clock when the record was read: the event's ingest time, and the "now" that
+   *                         {@code ingest.max.future.skew} is measured from
    */
   public Result parse(byte[] value, long offset, String derivedIdPrefix, long ingestTimeMillis) {
     if (value == null) {
@@ -223,6 +221,8 @@ public final class EventParser {
       // null is a value of the wrong type, as for the other required fields; only an absent key is missing
       return json.containsKey("timestamp") ? invalid(Reason.WRONG_TYPE, "timestamp is null")
           : invalid(Reason.MISSING_FIELD, "timestamp is missing");
+    } else if (ts == Fields.PLAIN_TIMESTAMP) {
+      eventTime = json.plainTimestamp(); // FastIsoInstant's, read from the bytes: range-checked below
     } else if (ts instanceof String s) {
       long fast = FastIsoInstant.parse(s);
       if (fast != FastIsoInstant.NOT_THIS_SHAPE) {
@@ -233,7 +233,7 @@ public final class EventParser {
           return invalid(Reason.BAD_TIMESTAMP, "timestamp '" + abbreviate(s) + "' is not an ISO-8601 date-time");
         }
         // Compared as instants first: far-off years parse but overflow epoch milliseconds.
-        if (parsedTime.isBefore(minEventTime) || parsedTime.isAfter(clock.instant().plus(maxFutureSkew))) {
+        if (parsedTime.isBefore(minEventTime) || parsedTime.isAfter(Instant.ofEpochMilli(ingestTimeMillis).plus(maxFutureSkew))) {
           return outOfRange(parsedTime.toString(), parsedTime.isBefore(minEventTime), false);
         }
         eventTime = parsedTime.toEpochMilli();
@@ -245,7 +245,7 @@ public final class EventParser {
     } else {
       return invalid(Reason.WRONG_TYPE, "timestamp must be a string or a number, found " + kind(ts));
     }
-    if (eventTime < minEventTimeMillis || eventTime > latestEventTime()) {
+    if (eventTime < minEventTimeMillis || eventTime > latestEventTime(ingestTimeMillis)) {
       return outOfRange(describe(eventTime), eventTime < minEventTimeMillis, ts instanceof Number);
     }
     return new Valid(new ClickEvent(offset, eventId, json.getString("user_id"), json.getString("page_url"),

@@ -1,5 +1,7 @@
 package dev.pulse.ingest;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Epoch milliseconds of the one timestamp shape nearly every producer writes, {@code 2026-11-28T10:00:01.250Z}
  * (JavaScript's {@code toISOString}, Java's {@code Instant.toString}, ...), read without java.time's general
@@ -18,29 +20,36 @@ final class FastIsoInstant {
 
   /** {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z} as epoch milliseconds (fractions below a millisecond cut off). */
   static long parse(String s) {
-    int n = s.length();
-    if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
-        || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {
+    // Every character this shape allows is ASCII; any other turns into '?' or a byte above 0x7f, both declined.
+    byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+    return parse(b, 0, b.length);
+  }
+
+  /** The same, of the ASCII bytes {@code b[from, to)}. */
+  static long parse(byte[] b, int from, int to) {
+    int n = to - from;
+    if (n < 20 || n > 30 || b[from + 4] != '-' || b[from + 7] != '-' || b[from + 10] != 'T' || b[from + 13] != ':'
+        || b[from + 16] != ':' || b[to - 1] != 'Z') {
       return NOT_THIS_SHAPE;
     }
-    int year = digits(s, 0, 4);
-    int month = digits(s, 5, 2);
-    int day = digits(s, 8, 2);
-    int hour = digits(s, 11, 2);
-    int minute = digits(s, 14, 2);
-    int second = digits(s, 17, 2);
+    int year = digits(b, from, 4);
+    int month = digits(b, from + 5, 2);
+    int day = digits(b, from + 8, 2);
+    int hour = digits(b, from + 11, 2);
+    int minute = digits(b, from + 14, 2);
+    int second = digits(b, from + 17, 2);
     if (year < 1 || month < 1 || month > 12 || day < 1 || day > lengthOfMonth(year, month) || hour < 0 || hour > 23
         || minute < 0 || minute > 59 || second < 0 || second > 59) {
       return NOT_THIS_SHAPE;
     }
     int millis = 0;
     if (n > 20) {
-      if (s.charAt(19) != '.' || n == 21) {
+      if (b[from + 19] != '.' || n == 21) {
         return NOT_THIS_SHAPE;
       }
       int fractionDigits = n - 21;
       for (int i = 0; i < fractionDigits; i++) {
-        char c = s.charAt(20 + i);
+        byte c = b[from + 20 + i];
         if (c < '0' || c > '9') {
           return NOT_THIS_SHAPE;
         }
@@ -56,10 +65,10 @@ final class FastIsoInstant {
     return ((days * 24 + hour) * 60 + minute) * 60_000L + second * 1_000L + millis;
   }
 
-  private static int digits(String s, int from, int count) {
+  private static int digits(byte[] b, int from, int count) {
     int v = 0;
     for (int i = from; i < from + count; i++) {
-      char c = s.charAt(i);
+      byte c = b[i];
       if (c < '0' || c > '9') {
         return -1;
       }

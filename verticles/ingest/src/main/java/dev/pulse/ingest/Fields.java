@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
@@ -37,15 +40,25 @@ final class Fields {
    */
   private static final int PLAIN_MAX_KEY = 1_000;
   private static final int PLAIN_MAX_NUMBER = 100;
+  private static final int TIMESTAMP = 4;
+  /** The value of a timestamp {@link #readPlain} has read itself ({@link #plainTimestamp()}). */
+  static final Composite PLAIN_TIMESTAMP = new Composite("a timestamp");
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long QUOTES = '"' * ONES;
+  private static final long BACKSLASHES = '\\' * ONES;
+  private static final long SPACES = ' ' * ONES;
 
   private final boolean checkStrings;
   private final Object[] values = new Object[KNOWN.length];
-  private String[] names = new String[12];
+  private String[] names;
   private int nameCount;
   private boolean nestedValues;
   private String rootKind;
   private String unpairedSurrogateAt;
   private boolean carriesEnrichmentFields;
+  private long plainTimestamp;
 
   private Fields(boolean checkStrings) {
     this.checkStrings = checkStrings;
@@ -116,6 +129,7 @@ final class Fields {
     Fields f = new Fields(false);
     int[] keys = new int[16]; // start and end of each key, for the duplicate check
     int keyCount = 0;
+    long seenKeys = 0; // one bit per (length, first and last byte) of the keys so far: most keys skip the check
     while (true) {
       if (i >= n || b[i] != '"') {
         return null; // includes {} (no field at all: rare, and Jackson's to judge)
@@ -125,11 +139,15 @@ final class Fields {
       if (keyEnd < 0 || keyEnd - keyStart > PLAIN_MAX_KEY) {
         return null;
       }
-      for (int k = 0; k < keyCount; k += 2) {
-        if (sameBytes(b, keys[k], keys[k + 1], b, keyStart, keyEnd)) {
-          return null; // a duplicate key: Jackson's path refuses it with its name
+      long keyBit = 1L << ((keyEnd - keyStart) * 31 + (keyEnd > keyStart ? b[keyStart] * 7 + b[keyEnd - 1] : 0));
+      if ((seenKeys & keyBit) != 0) {
+        for (int k = 0; k < keyCount; k += 2) {
+          if (sameBytes(b, keys[k], keys[k + 1], b, keyStart, keyEnd)) {
+            return null; // a duplicate key: Jackson's path refuses it with its name
+          }
         }
       }
+      seenKeys |= keyBit;
       if (keyCount == keys.length) {
         keys = java.util.Arrays.copyOf(keys, keyCount * 2);
       }
@@ -143,7 +161,7 @@ final class Fields {
       if (i >= n) {
         return null;
       }
-      int known = indexOf(b, keyStart, keyEnd, KNOWN_BYTES);
+      int known = knownField(b, keyStart, keyEnd);
       Object value;
       int end;
       byte c = b[i];
@@ -152,7 +170,16 @@ final class Fields {
         if (end < 0) {
           return null;
         }
-        value = known < 0 ? null : new String(b, i + 1, end - i - 1, StandardCharsets.ISO_8859_1); // ASCII
+        value = null;
+        if (known == TIMESTAMP) {
+          f.plainTimestamp = FastIsoInstant.parse(b, i + 1, end);
+          if (f.plainTimestamp != FastIsoInstant.NOT_THIS_SHAPE) {
+            value = PLAIN_TIMESTAMP;
+          }
+        }
+        if (known >= 0 && value == null) {
+          value = new String(b, i + 1, end - i - 1, StandardCharsets.ISO_8859_1); // ASCII
+        }
         end++;
       } else if (c == '-' || (c >= '0' && c <= '9')) {
         end = endOfNumber(b, i);
@@ -210,6 +237,17 @@ final class Fields {
 
   /** The index of the closing quote of a string starting at {@code i}, or -1 if it holds anything but plain ASCII. */
   private static int endOfPlainString(byte[] b, int i) {
+    // Eight bytes at a time while none is a quote, a backslash, a control character or beyond ASCII; the byte
+    // loop below finds which one it is.
+    while (i + 8 <= b.length) {
+      long x = (long) LONGS.get(b, i);
+      long quote = x ^ QUOTES;
+      long backslash = x ^ BACKSLASHES;
+      if (((((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | ((x - SPACES) & ~x) | x) & HIGHS) != 0) {
+        break;
+      }
+      i += 8;
+    }
     for (; i < b.length; i++) {
       byte c = b[i];
       if (c == '"') {
@@ -300,6 +338,19 @@ final class Fields {
     return true;
   }
 
+  /** Which of {@link #KNOWN} the key {@code b[start, end)} is, or -1: by its length, then its bytes. */
+  private static int knownField(byte[] b, int start, int end) {
+    int candidate = switch (end - start) {
+      case 7 -> 1; // user_id
+      case 8 -> b[start] == 'e' ? 0 : 2; // event_id, page_url
+      case 9 -> 4; // timestamp
+      case 10 -> 3; // event_type
+      default -> -1;
+    };
+    return candidate >= 0 && sameBytes(b, start, end, KNOWN_BYTES[candidate], 0, KNOWN_BYTES[candidate].length)
+        ? candidate : -1;
+  }
+
   private static int indexOf(byte[] b, int start, int end, byte[][] names) {
     for (int k = 0; k < names.length; k++) {
       if (sameBytes(b, start, end, names[k], 0, names[k].length)) {
@@ -329,6 +380,11 @@ final class Fields {
       out[i] = names[i].getBytes(StandardCharsets.US_ASCII);
     }
     return out;
+  }
+
+  /** The epoch milliseconds of a timestamp whose value is {@link #PLAIN_TIMESTAMP}. */
+  long plainTimestamp() {
+    return plainTimestamp;
   }
 
   /** Whether a top-level value is an object or an array, whose keys {@link #read} did not compare. */
@@ -465,7 +521,9 @@ final class Fields {
         throw new JsonParseException(p, "Duplicate field '" + name + "'");
       }
     }
-    if (nameCount == names.length) {
+    if (names == null) {
+      names = new String[12];
+    } else if (nameCount == names.length) {
       names = java.util.Arrays.copyOf(names, nameCount * 2);
     }
     names[nameCount++] = name;

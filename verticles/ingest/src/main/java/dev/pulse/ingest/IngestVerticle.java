@@ -130,7 +130,7 @@ public final class IngestVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalRecords.registerCodecs(vertx);
-    parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime(), clock);
+    parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime());
     consumer = new GroupConsumer(context, new HashMap<>(consumerConfig()), "pulse-ingest-consumer-" + clientId,
         options.handoverTimeout(), metrics);
     consumer.partitionsAssignedHandler(this::onAssigned);

@@ -11,10 +11,8 @@ import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
 import dev.pulse.common.time.WatermarkTracker;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,8 +26,7 @@ class BatchAssemblerTest {
 
   private static final Instant NOW = Instant.parse("2026-01-15T10:05:00Z");
   private static final PartitionId P = new PartitionId("user_activity", 2);
-  private final EventParser parser = new EventParser(1024, Duration.ofMinutes(5), Instant.parse("2000-01-01T00:00:00Z"),
-      Clock.fixed(NOW, ZoneOffset.UTC));
+  private final EventParser parser = new EventParser(1024, Duration.ofMinutes(5), Instant.parse("2000-01-01T00:00:00Z"));
 
   private static ConsumerRecord<byte[], byte[]> record(long offset, String value) {
     RecordHeaders headers = new RecordHeaders(List.of(new RecordHeader("trace", new byte[] {7})));

@@ -10,17 +10,14 @@ import dev.pulse.ingest.EventParser.Reason;
 import dev.pulse.ingest.EventParser.Result;
 import dev.pulse.ingest.EventParser.Valid;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class EventParserTest {
 
   private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
-  private final EventParser parser = new EventParser(1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"),
-      Clock.fixed(NOW, ZoneOffset.UTC));
+  private final EventParser parser = new EventParser(1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"));
 
   private Result parse(String json) {
     return parser.parse(json.getBytes(StandardCharsets.UTF_8), 7, "user_activity-0-", NOW.toEpochMilli());
@@ -106,11 +103,10 @@ class EventParserTest {
   }
 
   private static Result urlEvent(String url) {
-    EventParser roomy = new EventParser(64 * 1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"),
-        Clock.fixed(NOW, ZoneOffset.UTC));
+    EventParser roomy = new EventParser(64 * 1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"));
     String json = "{\"user_id\":\"u\",\"page_url\":\"" + url + "\",\"event_type\":\"page_view\","
         + "\"timestamp\":1764324000000}";
-    return roomy.parse(json.getBytes(StandardCharsets.UTF_8), 1, "id", 0);
+    return roomy.parse(json.getBytes(StandardCharsets.UTF_8), 1, "id", NOW.toEpochMilli());
   }
 
   @Test
@@ -235,9 +231,8 @@ class EventParserTest {
         Reason.MALFORMED_JSON);
     String deep = "{\"user_id\":\"u\",\"page_url\":\"/\",\"event_type\":\"click\",\"timestamp\":1764324000000,\"d\":"
         + "[".repeat(5_000) + "]".repeat(5_000) + "}";
-    EventParser roomy = new EventParser(64 * 1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"),
-        Clock.fixed(NOW, ZoneOffset.UTC));
-    Invalid i = assertInstanceOf(Invalid.class, roomy.parse(deep.getBytes(StandardCharsets.UTF_8), 1, "id", 0));
+    EventParser roomy = new EventParser(64 * 1024, Duration.ofDays(1), Instant.parse("2000-01-01T00:00:00Z"));
+    Invalid i = assertInstanceOf(Invalid.class, roomy.parse(deep.getBytes(StandardCharsets.UTF_8), 1, "id", NOW.toEpochMilli()));
     assertEquals(Reason.MALFORMED_JSON, i.reason(), i.detail());
   }
 }

@@ -41,6 +41,10 @@ class FastIsoInstantTest {
       String s = fuzzed(random);
       long fast = FastIsoInstant.parse(s);
       Instant reference = EventParser.parseTime(s);
+      if (s.chars().allMatch(c -> c < 0x80)) {
+        byte[] quoted = ("\"" + s + "\"").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertEquals(fast, FastIsoInstant.parse(quoted, 1, quoted.length - 1), "the bytes of " + s);
+      }
       if (fast != FastIsoInstant.NOT_THIS_SHAPE) {
         answered++;
         assertEquals(reference == null ? null : reference.toEpochMilli(), fast, s);

@@ -31,7 +31,7 @@ class HostileRecordsTest {
   void theParserAgreesWithEveryLabel() {
     Limits limits = Limits.defaults();
     HostileRecords hostile = new HostileRecords(7, CLOCK, limits);
-    EventParser parser = new EventParser(limits.maxEventBytes(), limits.maxFutureSkew(), limits.minEventTime(), CLOCK);
+    EventParser parser = new EventParser(limits.maxEventBytes(), limits.maxFutureSkew(), limits.minEventTime());
     Map<String, List<String>> disagreements = new TreeMap<>();
     Map<String, Integer> seen = new TreeMap<>();
     for (int seq = 0; seq < 30_000; seq++) {
