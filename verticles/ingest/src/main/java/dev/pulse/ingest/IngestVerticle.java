@@ -24,13 +24,11 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.kafka.client.common.TopicPartition;
-import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -69,6 +67,13 @@ import org.slf4j.LoggerFactory;
  *       each sink keeps its own progress with its output. Lag is counted from there.</li>
  *   <li>Whatever stops a partition from progressing is reported in {@link Problems} ({@code /health}).</li>
  * </ul>
+ *
+ * <p>This class is the partition state machine and the sink protocol (open, batch, close over the node-local event
+ * bus). The rest is in pieces of its own: {@link GroupConsumer} runs Kafka's consumer on its thread and holds the
+ * group back during a hand-over; {@link RecordPreparation} is the hot path (with {@link BatchAssembler} and
+ * {@link EventParser}, plain Java); {@link ResumePoint} decides where an opened partition is read from;
+ * {@link IngestProgress} commits, measures lag, reports stalls and moves idle watermarks; {@link IngestClients}
+ * holds the Kafka clients' settings.
  */
 public final class IngestVerticle extends VerticleBase {
 
@@ -95,12 +100,11 @@ public final class IngestVerticle extends VerticleBase {
   private final boolean enricherWritesDeadLetters;
   private final PipelineMetrics metrics;
   private final Problems problems;
-  private long lastLogAt;
-  private long lastLogRead;
   private final DeadLetterLog deadLetterLog = new DeadLetterLog();
 
   private EventParser parser;
   private GroupConsumer consumer;
+  private IngestProgress progress;
   private KafkaProducer<byte[], byte[]> deadLetters;
   private MessageConsumer<SinkProgress> progressConsumer;
   private final Map<PartitionId, PartitionState> partitions = new HashMap<>();
@@ -131,11 +135,14 @@ public final class IngestVerticle extends VerticleBase {
   public Future<?> start() {
     LocalRecords.registerCodecs(vertx);
     parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime());
-    consumer = new GroupConsumer(context, new HashMap<>(consumerConfig()), "pulse-ingest-consumer-" + clientId,
-        options.handoverTimeout(), metrics);
+    consumer = new GroupConsumer(context, IngestClients.consumer(options, bootstrapServers, clientId),
+        "pulse-ingest-consumer-" + clientId, options.handoverTimeout(), metrics);
+    progress = new IngestProgress(options, watermarks, topics, sinks, clock, metrics, deadLetterLog, partitions,
+        consumer, this::enqueueWatermark);
     consumer.partitionsAssignedHandler(this::onAssigned);
     consumer.partitionsRevokedHandler(this::onRevoked);
-    deadLetters = KafkaProducer.create(vertx, producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+    deadLetters = KafkaProducer.create(vertx, IngestClients.deadLetterProducer(bootstrapServers, clientId),
+        new ByteArraySerializer(), new ByteArraySerializer());
     progressConsumer = vertx.eventBus().localConsumer(Addresses.SINK_PROGRESS, this::onSinkProgress);
     return progressConsumer.completion()
         .compose(v -> consumer.subscribe(topics.input()))
@@ -153,41 +160,13 @@ public final class IngestVerticle extends VerticleBase {
     vertx.cancelTimer(timerId);
     return pollLoopStopped.future()
         .compose(v -> Future.join(new ArrayList<>(partitions.values()).stream().map(this::release).toList()))
-        .transform(ar -> commitDurable())
+        .transform(ar -> progress.commitDurable())
         .transform(ar -> consumer.close())
         .andThen(ar -> LOG.info("ingest stopped: {} records handed to the sinks in this run ({} read, {} valid, {} "
             + "late, {} dead-lettered)", metrics.recordsHandedOver(), metrics.recordsRead(), metrics.validEvents(),
             metrics.lateEvents(), metrics.deadLettered()))
         .transform(ar -> deadLetters.close())
         .transform(ar -> progressConsumer.unregister());
-  }
-
-  Map<String, String> consumerConfig() {
-    Map<String, String> c = new HashMap<>();
-    c.put("bootstrap.servers", bootstrapServers);
-    c.put("group.id", options.groupId());
-    c.put("client.id", clientId);
-    c.put("enable.auto.commit", "false");
-    c.put("auto.offset.reset", "earliest");
-    c.put("isolation.level", "read_committed");
-    c.put("max.poll.records", String.valueOf(options.maxPollRecords()));
-    c.put("group.protocol", options.groupProtocol());
-    if (IngestOptions.PROTOCOL_CLASSIC.equals(options.groupProtocol())) {
-      c.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
-    }
-    return c;
-  }
-
-  Map<String, String> producerConfig() {
-    Map<String, String> c = new HashMap<>();
-    c.put("bootstrap.servers", bootstrapServers);
-    c.put("client.id", clientId + "-dlq");
-    c.put("acks", "all");
-    c.put("enable.idempotence", "true");
-    c.put("linger.ms", "5");
-    // A dead-lettered record may be as large as anything the broker accepted, plus Pulse's headers.
-    c.put("max.request.size", String.valueOf(DeadLetter.MAX_RECORD_BYTES));
-    return c;
   }
 
   // ---------------------------------------------------------------- the poll loop
@@ -359,7 +338,7 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   private long backoff(int failures) {
-    return Math.min(options.maxRetryBackoff().toMillis(), 250L << Math.min(Math.max(failures - 1, 0), 16));
+    return Backoff.millis(failures, options.maxRetryBackoff().toMillis());
   }
 
   private static String message(Throwable cause) {
@@ -438,7 +417,7 @@ public final class IngestVerticle extends VerticleBase {
       }
     }
     LOG.info("revoked {}", revoked.stream().map(tp -> tp.getTopic() + "-" + tp.getPartition()).sorted().toList());
-    return Future.join(released).transform(ar -> commitDurable(leaving));
+    return Future.join(released).transform(ar -> progress.commitDurable(leaving));
   }
 
   /**
@@ -485,7 +464,7 @@ public final class IngestVerticle extends VerticleBase {
             st.opening = false;
             return Future.<Void>succeededFuture(); // refused, or reset and opened again
           }
-          SinkCheckpoint resume = earliest(List.copyOf(opened.values()));
+          SinkCheckpoint resume = ResumePoint.earliest(List.copyOf(opened.values()));
           return consumer.seek(st.tp, resume.nextOffset()).compose(v -> {
             if (gen != st.generation) {
               return Future.<Void>succeededFuture();
@@ -525,8 +504,7 @@ public final class IngestVerticle extends VerticleBase {
    * @return the checkpoints to resume from, or null when the partition is refused or being reset
    */
   private Map<Sink, SinkCheckpoint> checkInputEnd(PartitionState st, Map<Sink, SinkCheckpoint> opened, long end) {
-    List<Sink> ahead = opened.entrySet().stream().filter(e -> e.getValue().nextOffset() > end).map(Map.Entry::getKey)
-        .toList();
+    List<Sink> ahead = ResumePoint.aheadOfLogEnd(opened, end);
     if (ahead.isEmpty()) {
       if (st.refused != null) {
         st.refused = null;
@@ -534,8 +512,7 @@ public final class IngestVerticle extends VerticleBase {
       }
       return opened;
     }
-    String found = ahead.stream().map(s -> s.id() + " at offset " + opened.get(s).nextOffset())
-        .collect(java.util.stream.Collectors.joining(", "));
+    String found = ResumePoint.describe(ahead, opened);
     if (options.resetOnInputReset()) {
       LOG.warn("{}: the partition ends at offset {} but the checkpoints of {} lie beyond it: the topic was recreated "
           + "or its data wiped. As asked (ingest.on.input.reset=reset), those sinks start again at offset 0; what "
@@ -561,24 +538,6 @@ public final class IngestVerticle extends VerticleBase {
     problems.report(Problems.Kind.INPUT_BEHIND_CHECKPOINT, COMPONENT, st.id, st.refused);
     LOG.error("{}", st.refused);
     return null;
-  }
-
-  /**
-   * The checkpoint to resume from: the smallest offset, since every sink skips what it has. Sinks at the same
-   * offset agree on the event-time state; should they not, the most advanced watermark wins, so that no window
-   * a sink already finalized can be reopened.
-   */
-  static SinkCheckpoint earliest(List<SinkCheckpoint> checkpoints) {
-    long offset = checkpoints.stream().mapToLong(SinkCheckpoint::nextOffset).min().orElse(0);
-    long watermark = WatermarkTracker.NONE;
-    long max = WatermarkTracker.NONE;
-    for (SinkCheckpoint c : checkpoints) {
-      if (c.nextOffset() == offset) {
-        watermark = Math.max(watermark, c.watermark());
-        max = Math.max(max, c.maxEventTime());
-      }
-    }
-    return new SinkCheckpoint(offset, watermark, max);
   }
 
   /**
@@ -647,12 +606,12 @@ public final class IngestVerticle extends VerticleBase {
   }
 
   private void reportProgress() {
-    commitDurable();
-    measureLag();
+    progress.commitDurable();
+    progress.measureLag();
     long now = clock.millis();
     retrySuspendedSinks(now);
-    reportStalls(now);
-    logThroughput(now);
+    progress.reportStalls(now);
+    progress.logThroughput(now);
   }
 
   /**
@@ -695,100 +654,5 @@ public final class IngestVerticle extends VerticleBase {
         }
       });
     }
-  }
-
-  private void reportStalls(long now) {
-    for (PartitionState st : partitions.values()) {
-      if (st.pausedForBackpressure && st.pausedSince >= 0 && now - st.pausedSince >= options.stallTimeout().toMillis()) {
-        List<String> waitingOn = st.outstanding.entrySet().stream().filter(e -> e.getValue() > 0)
-            .map(e -> e.getKey().id()).toList();
-        String reason = "paused for " + (now - st.pausedSince) / 1000 + " s: the sinks hold " + st.inflight
-            + " batches they have not taken" + (waitingOn.isEmpty() ? "" : " (waiting on " + String.join(", ",
-            waitingOn) + ")");
-        if (!problems.isOpen(Problems.Kind.PARTITION_STALLED, COMPONENT, st.id)) {
-          LOG.warn("{}: {}", st.id, reason);
-        }
-        problems.report(Problems.Kind.PARTITION_STALLED, COMPONENT, st.id, reason);
-      }
-    }
-  }
-
-  /** The read rate every ten seconds, when there is something to say. */
-  private void logThroughput(long now) {
-    if (now - lastLogAt < 10_000) {
-      return;
-    }
-    long read = metrics.recordsRead();
-    if (lastLogAt > 0 && read > lastLogRead) {
-      LOG.info("ingest: {} records/s over the last {} s ({} read, {} valid, {} late, {} dead-lettered)",
-          (read - lastLogRead) * 1000 / (now - lastLogAt), (now - lastLogAt) / 1000, read, metrics.validEvents(),
-          metrics.lateEvents(), metrics.deadLettered());
-    }
-    lastLogAt = now;
-    lastLogRead = read;
-    deadLetterLog.drain().ifPresent(summary -> LOG.warn("dead-lettered {}; each record is in {} with its reason in "
-        + "the {} header", summary, topics.deadLetter(), DeadLetter.HEADER_REASON));
-  }
-
-  private Future<Void> commitDurable() {
-    return commitDurable(partitions.values());
-  }
-
-  /** Commits to Kafka, for the group's tools and lag, the offset up to which every sink is durable. */
-  private Future<Void> commitDurable(Collection<PartitionState> states) {
-    Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-    Map<TopicPartition, PartitionState> byPartition = new HashMap<>();
-    for (PartitionState st : states) {
-      if (st.durable.keySet().containsAll(sinks.stream().map(Sink::id).toList())) {
-        long min = st.durable.values().stream().mapToLong(Long::longValue).min().orElse(0);
-        if (min > st.committed) {
-          commits.put(st.tp, new OffsetAndMetadata(min, ""));
-          byPartition.put(st.tp, st);
-        }
-      }
-    }
-    if (commits.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return consumer.commit(commits)
-        .onSuccess(done -> commits.forEach((tp, om) -> {
-          PartitionState st = byPartition.get(tp);
-          st.committed = Math.max(st.committed, om.getOffset());
-        }))
-        .onFailure(e -> LOG.debug("commit failed (a rebalance may be under way): {}", e.toString()))
-        .mapEmpty();
-  }
-
-  private void measureLag() {
-    Set<TopicPartition> owned = new HashSet<>();
-    // Every assigned partition, also one that is not processed now: that is when its lag matters most.
-    partitions.values().stream().filter(s -> s.assigned).forEach(s -> owned.add(s.tp));
-    if (owned.isEmpty()) {
-      return;
-    }
-    consumer.endOffsets(owned).onSuccess(ends -> ends.forEach((tp, end) -> {
-      PartitionState st = partitions.get(new PartitionId(tp.getTopic(), tp.getPartition()));
-      if (st == null || !st.assigned) {
-        return;
-      }
-      // What a crash now would read again: from the oldest durable sink checkpoint to the end of the log.
-      // A refused partition (its log restarted below the checkpoints) has every record of the log ahead of it.
-      long durable = st.refused != null ? 0
-          : sinks.stream().mapToLong(s -> st.durable.getOrDefault(s.id(), 0L)).min().orElse(0);
-      metrics.lag(st.id, Math.max(0, end - durable));
-      for (Sink s : sinks) {
-        metrics.sinkLag(s, st.id, Math.max(0, end - (st.refused != null ? 0 : st.durable.getOrDefault(s.id(), 0L))));
-      }
-      consumer.position(tp).onSuccess(position -> {
-        // Caught up: every record fetched and taken by the sinks.
-        long behind = Math.max(0, end - position) + Math.max(0, st.nextToHandOver - st.acceptedUpTo);
-        long now = clock.millis();
-        if (behind == 0 && st.inflight == 0 && st.accepting
-            && now - st.lastEventAt >= watermarks.idleTimeout().toMillis()
-            && st.tracker.advanceTo(now - watermarks.allowedLateness().toMillis())) {
-          enqueueWatermark(st);
-        }
-      });
-    }));
   }
 }
