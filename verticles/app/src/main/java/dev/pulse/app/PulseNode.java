@@ -135,7 +135,10 @@ public final class PulseNode {
             .connectingTo(new PgConnectOptions()
                 .setHost(pg.host()).setPort(pg.port()).setDatabase(pg.database())
                 .setUser(pg.user()).setPassword(pg.password())
-                .setReconnectAttempts(2).setReconnectInterval(500))
+                .setReconnectAttempts(2).setReconnectInterval(500)
+                // a node frozen or cut off inside a transaction must not hold its locks (the fences) for hours
+                .addProperty("idle_in_transaction_session_timeout",
+                    String.valueOf(pg.idleTransactionTimeout().toMillis())))
             .using(vertx)
             .build();
       }

@@ -220,6 +220,11 @@ public final class LakeWriterVerticle extends VerticleBase {
 
   private void commit(PartitionId partition, PartitionLakeWriter writer) throws Exception {
     long epoch = epochs.getOrDefault(partition, -1L);
+    // Encoding the last row groups and the fsyncs take up to seconds: done before the fence's transaction, which
+    // then only holds the partition's owner row for the renames. A node frozen or cut off inside that transaction
+    // holds the row until PostgreSQL ends its session (pg.idle.transaction.timeout), and the node taking the
+    // partition over waits for it.
+    writer.seal();
     SinkCheckpoint cp = fence.whileOwner(partition, epoch, () -> {
       SinkCheckpoint rolled = writer.roll(clock.millis());
       // Counted once the files are renamed into place: they are in the lake even if the fence's own

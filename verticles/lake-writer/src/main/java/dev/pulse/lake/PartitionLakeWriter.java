@@ -31,8 +31,31 @@ import org.apache.parquet.io.OutputFile;
  */
 final class PartitionLakeWriter {
 
-  private record OpenFile(Path temp, ParquetWriter<ClickEvent> writer,
-      ClickEventWriteSupport support) {
+  /** One hidden file of the open roll. */
+  private static final class OpenFile {
+    final Path temp;
+    final ParquetWriter<ClickEvent> writer;
+    final ClickEventWriteSupport support;
+    /** Closed and fsynced, waiting for its rename. */
+    boolean sealed;
+
+    OpenFile(Path temp, ParquetWriter<ClickEvent> writer, ClickEventWriteSupport support) {
+      this.temp = temp;
+      this.writer = writer;
+      this.support = support;
+    }
+
+    Path temp() {
+      return temp;
+    }
+
+    ParquetWriter<ClickEvent> writer() {
+      return writer;
+    }
+
+    ClickEventWriteSupport support() {
+      return support;
+    }
   }
 
   private final Path lake;
@@ -119,16 +142,30 @@ final class PartitionLakeWriter {
   /**
    * Commits the open files (or, with none, just the progress) and returns the checkpoint now durable.
    */
+  /**
+   * Finishes the open files (their last row group and footer) and makes them durable, still under their hidden
+   * names: the slow part of a roll, done before {@link #roll} so that the fence's transaction around the renames
+   * stays short. Nothing else may be appended until the roll.
+   */
+  void seal() throws IOException {
+    for (OpenFile f : open.values()) {
+      if (!f.sealed) {
+        f.support().eventTimeState(watermark, maxEventTime);
+        f.writer().close();
+        force(f.temp());
+        f.sealed = true;
+      }
+    }
+  }
+
   SinkCheckpoint roll(long now) throws IOException {
     lastRollAt = now;
     if (!open.isEmpty()) {
+      seal();
       int count = open.size();
       List<Path[]> renames = new ArrayList<>(count);
       int index = 1;
       for (OpenFile f : open.values()) {
-        f.support().eventTimeState(watermark, maxEventTime);
-        f.writer().close();
-        force(f.temp());
         LakeFileName name = new LakeFileName(partition, rollFirstOffset, nextOffset, index++, count, generation);
         renames.add(new Path[] {f.temp(), f.temp().resolveSibling(name.fileName())});
       }
@@ -165,7 +202,9 @@ final class PartitionLakeWriter {
   void abandon() {
     for (OpenFile f : open.values()) {
       try {
-        f.writer().close();
+        if (!f.sealed) {
+          f.writer().close();
+        }
       } catch (IOException | RuntimeException ignored) {
         // the file is deleted next; nothing in it counts
       }

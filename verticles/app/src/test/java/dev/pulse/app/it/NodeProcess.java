@@ -86,6 +86,33 @@ final class NodeProcess implements AutoCloseable {
     waitForExit();
   }
 
+  /**
+   * SIGSTOP: the node stops answering without dying, as in a long GC pause, a suspended VM or a network split. Its
+   * sockets stay open, so nothing but timeouts tells the others it is gone.
+   */
+  void freeze() {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a frozen node goes on where it stopped, unaware of the time it lost. */
+  void thaw() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Waits for the node to exit by itself (e.g. at a crash point), within the bound. */
   boolean awaitExit(Duration timeout) {
     try {

@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -21,6 +22,7 @@ public record PgOptions(
     String password,
     String schema,
     int poolSize,
+    Duration idleTransactionTimeout,
     int embeddedPort,
     Path embeddedDir) {
 
@@ -32,11 +34,12 @@ public record PgOptions(
       throw config.fail("pg.schema", "'" + schema + "' must be a lower-case SQL identifier (a-z, 0-9, _)");
     }
     int poolSize = config.intIn("pg.pool.size", 1, 64);
+    Duration idle = config.duration("pg.idle.transaction.timeout", Duration.ofSeconds(1), Duration.ofHours(1));
     int embeddedPort = config.intIn("pg.embedded.port", 1024, 65535);
     Path embeddedDir = Path.of(config.required("pg.embedded.dir"));
     Optional<String> url = config.optional("pg.url");
     if (url.isPresent()) {
-      return fromUrl(config, url.get(), schema, poolSize, embeddedPort, embeddedDir);
+      return fromUrl(config, url.get(), schema, poolSize, idle, embeddedPort, embeddedDir);
     }
     Optional<String> host = config.optional("pg.host");
     return new PgOptions(
@@ -46,10 +49,11 @@ public record PgOptions(
         config.required("pg.database"),
         config.required("pg.user"),
         config.string("pg.password"),
-        schema, poolSize, embeddedPort, embeddedDir);
+        schema, poolSize, idle, embeddedPort, embeddedDir);
   }
 
-  private static PgOptions fromUrl(PulseConfig config, String raw, String schema, int poolSize, int embeddedPort,
+  private static PgOptions fromUrl(PulseConfig config, String raw, String schema, int poolSize,
+      Duration idleTransactionTimeout, int embeddedPort,
       Path embeddedDir) {
     String s = raw.startsWith("jdbc:") ? raw.substring(5) : raw;
     URI uri;
@@ -84,7 +88,7 @@ public record PgOptions(
     String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
     String database = path.isEmpty() ? config.required("pg.database") : decode(path);
     return new PgOptions(false, uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), database, user, password,
-        schema, poolSize, embeddedPort, embeddedDir);
+        schema, poolSize, idleTransactionTimeout, embeddedPort, embeddedDir);
   }
 
   private static String decode(String s) {
@@ -92,12 +96,13 @@ public record PgOptions(
   }
 
   public PgOptions withServer(String host, int port, String database, String user, String password) {
-    return new PgOptions(false, host, port, database, user, password, schema, poolSize, embeddedPort, embeddedDir);
+    return new PgOptions(false, host, port, database, user, password, schema, poolSize, idleTransactionTimeout,
+        embeddedPort, embeddedDir);
   }
 
   public PgOptions withSchema(String newSchema) {
-    return new PgOptions(embedded, host, port, database, user, password, newSchema, poolSize, embeddedPort,
-        embeddedDir);
+    return new PgOptions(embedded, host, port, database, user, password, newSchema, poolSize, idleTransactionTimeout,
+        embeddedPort, embeddedDir);
   }
 
   /** A URL for psql and other tools, password left out. */
