@@ -72,12 +72,18 @@ class FrozenNodeIT {
     long frozenAt = System.nanoTime();
 
     // Then the others take its partitions over, and the dashboard drops it, while it is frozen
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> fixture.queryLong(
-        "SELECT count(*) FROM pulse_partition_progress WHERE owner = 'b'") == 0);
-    long failoverMs = millisSince(frozenAt);
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-        .until(() -> listedNodes(dashboard).equals(Set.of("a", "c")));
-    long droppedMs = millisSince(frozenAt);
+    long[] failoverMs = {-1};
+    long[] droppedMs = {-1};
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      if (failoverMs[0] < 0 && fixture.queryLong("SELECT count(*) FROM pulse_partition_progress WHERE owner = 'b'")
+          == 0) {
+        failoverMs[0] = millisSince(frozenAt);
+      }
+      if (droppedMs[0] < 0 && listedNodes(dashboard).equals(Set.of("a", "c"))) {
+        droppedMs[0] = millisSince(frozenAt);
+      }
+      return failoverMs[0] >= 0 && droppedMs[0] >= 0;
+    });
     long left = FROZEN_FOR.toNanos() - (System.nanoTime() - frozenAt);
     if (left > 0) {
       TimeUnit.NANOSECONDS.sleep(left); // the fault lasts this long: past Hazelcast's 10 s without a heartbeat
@@ -110,7 +116,7 @@ class FrozenNodeIT {
     System.out.printf("frozen-node: %d records; b frozen %d s: its partitions claimed by the others %d ms after the"
         + " freeze, dropped from the dashboard after %d ms; after SIGCONT back in the dashboard's node list in %d ms"
         + " and owning partitions in %d ms; b's stale writes refused by a fence: %s%n", stream.records(),
-        FROZEN_FOR.toSeconds(), failoverMs, droppedMs, mergedMs, backInGroupMs, fenced ? "yes" : "none were pending");
+        FROZEN_FOR.toSeconds(), failoverMs[0], droppedMs[0], mergedMs, backInGroupMs, fenced ? "yes" : "none were pending");
   }
 
   /** The names of the nodes a dashboard's {@code /health} lists in its cluster check. */
