@@ -39,6 +39,25 @@ public final class ClusterStatus {
     nodes.put(node, new Beat(status, now, rates));
   }
 
+  /** One node that is up, as its last heartbeat described it. */
+  public record Node(String name, int partitions, Map<String, Long> rebalances) {
+  }
+
+  /** The nodes that are up, by name: how many partitions each owns, and its rebalances since it started. */
+  public java.util.List<Node> nodes(long now) {
+    nodes.values().removeIf(b -> now - b.receivedAt() > NODE_TIMEOUT_MS);
+    java.util.List<Node> out = new java.util.ArrayList<>();
+    for (Beat b : nodes.values()) {
+      JsonObject counts = b.status().getJsonObject("counters", new JsonObject())
+          .getJsonObject("rebalances", new JsonObject());
+      Map<String, Long> rebalances = new TreeMap<>();
+      counts.fieldNames().forEach(change -> rebalances.put(change, counts.getLong(change)));
+      out.add(new Node(b.status().getString("node"), b.status().getJsonArray("partitions", new JsonArray()).size(),
+          rebalances));
+    }
+    return out;
+  }
+
   /** The status message browsers get every second. */
   public JsonObject toJson(long now) {
     nodes.values().removeIf(b -> now - b.receivedAt() > NODE_TIMEOUT_MS);

@@ -4,6 +4,9 @@ import dev.pulse.common.Addresses;
 import dev.pulse.common.Topics;
 import dev.pulse.common.bus.PageViewUpdate;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.AsyncResult;
@@ -42,6 +45,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +92,9 @@ public final class DashboardVerticle extends VerticleBase {
   private final Topics topics;
   private final long allowedLatenessMs;
   private final PrometheusMeterRegistry registry;
+  private final AtomicInteger nodesUp = new AtomicInteger();
+  private MultiGauge nodePartitions;
+  private MultiGauge nodeRebalances;
   private final Clock clock;
   private final String nodeName;
   private final BindAddress bind;
@@ -127,6 +134,13 @@ public final class DashboardVerticle extends VerticleBase {
     queries = new WindowQueries(pool, schema);
     droppedMessages = Counter.builder("pulse.dashboard.messages.dropped")
         .description("Messages dropped for browsers that could not keep up").register(registry);
+    Gauge.builder("pulse.cluster.nodes", nodesUp, AtomicInteger::get)
+        .description("Nodes whose heartbeat this dashboard received in the last 5 s").register(registry);
+    nodePartitions = MultiGauge.builder("pulse.cluster.node.partitions")
+        .description("Input partitions each node's ingest owns, from its heartbeat").register(registry);
+    nodeRebalances = MultiGauge.builder("pulse.cluster.node.rebalances")
+        .description("Partitions assigned to, revoked from or lost by each node since it started, from its heartbeat")
+        .register(registry);
     kafkaAdmin = KafkaAdminClient.create(vertx, Map.of("bootstrap.servers", bootstrapServers,
         "client.id", "pulse-dashboard-" + nodeName, "default.api.timeout.ms", "5000", "request.timeout.ms", "5000"));
     var bus = vertx.eventBus();
@@ -338,6 +352,25 @@ public final class DashboardVerticle extends VerticleBase {
     long now = clock.millis();
     live.evict(now);
     broadcast(cluster.toJson(now).encode());
+    publishClusterMetrics(now);
+  }
+
+  /**
+   * The whole cluster in this dashboard's {@code /metrics}, from the heartbeats: a node without a dashboard has no
+   * HTTP server, and a scrape of any dashboard should tell how the partitions are spread and how often they moved.
+   */
+  private void publishClusterMetrics(long now) {
+    List<ClusterStatus.Node> up = cluster.nodes(now);
+    nodesUp.set(up.size());
+    List<MultiGauge.Row<?>> partitions = new ArrayList<>();
+    List<MultiGauge.Row<?>> rebalances = new ArrayList<>();
+    for (ClusterStatus.Node n : up) {
+      partitions.add(MultiGauge.Row.of(Tags.of("node", n.name()), n.partitions()));
+      n.rebalances().forEach((change, count) -> rebalances.add(
+          MultiGauge.Row.of(Tags.of("node", n.name(), "change", change), count)));
+    }
+    nodePartitions.register(partitions, true);
+    nodeRebalances.register(rebalances, true);
   }
 
   private void broadcast(String message) {

@@ -133,6 +133,22 @@ class ClusterIT {
     assertEquals(PARTITIONS, all.size(), "no partition listed twice: " + byWorker);
     byWorker.forEach((w, parts) -> assertTrue(!parts.isEmpty(), w + " owns partitions: " + byWorker));
 
+    // and its /metrics tells, for the whole cluster, how many partitions each worker owns and how often they moved
+    String metrics = PipelineFixture.http().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://" + DASHBOARD + ":" + port + "/metrics")).timeout(Duration.ofSeconds(10))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    long listedPartitions = 0;
+    for (String worker : byWorker.keySet()) {
+      Matcher owned = Pattern.compile("^pulse_cluster_node_partitions\\{node=\"" + worker + "\"\\} ([0-9.]+)$",
+          Pattern.MULTILINE).matcher(metrics);
+      assertTrue(owned.find(), "the dashboard's /metrics lists " + worker + "'s partitions");
+      listedPartitions += (long) Double.parseDouble(owned.group(1));
+      assertTrue(Pattern.compile("^pulse_cluster_node_rebalances\\{change=\"assigned\",node=\"" + worker
+          + "\"\\} [1-9]", Pattern.MULTILINE).matcher(metrics).find(), worker + " was assigned partitions");
+    }
+    assertEquals(PARTITIONS, listedPartitions, "the partitions per node add up to the topic's");
+    assertTrue(metrics.contains("pulse_cluster_nodes 4.0"), "three workers and the dashboard node are up");
+
     // and so does the page itself, in a real browser on the dashboard node (the README's screenshot)
     WebDriver browser = Browsers.headless();
     try {

@@ -103,6 +103,13 @@ public final class PipelineMetrics {
     owned = List.copyOf(new TreeSet<>(ownedNow));
   }
 
+  /** Partitions assigned, revoked and lost since this node started, by change. */
+  public JsonObject rebalanceCounts() {
+    JsonObject counts = new JsonObject();
+    new java.util.TreeMap<>(rebalances).forEach((change, c) -> counts.put(change, (long) c.count()));
+    return counts;
+  }
+
   /** The input partitions this node's ingest owns now ({@code topic-partition}), sorted. */
   public List<String> ownedPartitions() {
     return owned;
@@ -198,6 +205,7 @@ public final class PipelineMetrics {
         .put("deadLetteredByReason", byReason)
         .put("sinkEvents", sinks)
         .put("lag", totalLag())
+        .put("rebalances", rebalanceCounts())
         .put("problems", problems.toJson());
   }
 }
