@@ -58,12 +58,33 @@ final class PulseThroughput {
     Path dir = ctx.work().resolve(namespace);
     SinkProgress progress = progressOf(ctx, namespace, sinks, dir);
     ChildProcess node = start(ctx, namespace, roles, dir);
+    // The lake's durable progress moves in steps, one per roll (every 5 s here), and a roll makes durable rows it
+    // took up to seconds before: a window between two steps measured the rolls, not the node (a lake-only run
+    // came out at 1.9 million events/s over 0.8 s). Where other sinks run, the steady window follows them: ingest
+    // paces every sink of a partition alike (it pauses the partition for all when one holds too many batches), and
+    // the run still ends only once the lake too holds every event. A lake-only run has no steady rate.
+    boolean lakeOnly = sinks.equals(List.of(Sink.LAKE_WRITER));
+    List<Sink> paced = lakeOnly ? sinks : sinks.stream().filter(s -> s != Sink.LAKE_WRITER).toList();
     try {
       Timeline t = Timeline.follow(node, READY,
-          () -> progress.read().values().stream().mapToLong(Long::longValue).min().orElse(0),
-          () -> true, events, timeout(events), window);
+          () -> {
+            Map<Sink, Long> covered = progress.read();
+            return paced.stream().mapToLong(covered::get).min().orElse(0);
+          },
+          () -> progress.read().values().stream().allMatch(v -> v >= events), events, timeout(events), window);
       JsonObject figures = new JsonObject().put("name", name).put("roles", roles)
           .mergeIn(t.figures(events));
+      if (lakeOnly) {
+        for (String key : List.copyOf(figures.fieldNames())) {
+          if (key.startsWith("steady_")) {
+            figures.remove(key);
+          }
+        }
+        figures.put("steady_window", "none: the lake's durable progress moves one roll at a time");
+      } else if (paced.size() < sinks.size()) {
+        figures.put("steady_window", figures.getString("steady_window") + " of " + paced.stream()
+            .map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).toList() + "; the lake holds every event by the end");
+      }
       node.stop(Duration.ofSeconds(60));
       return figures.mergeIn(GcLog.read(dir.resolve("gc.log"))).put("log", node.log().toString());
     } finally {

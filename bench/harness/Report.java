@@ -17,7 +17,7 @@ final class Report {
   private static final String[][] ROWS = {
       {"bare_consumer", "bare Kafka consumer (ConsumerPerformance)"},
       {"pulse_aggregator", "Pulse ingest + aggregator"},
-      {"pulse_lake_writer", "Pulse ingest + lake-writer (incl. last 5 s roll)"},
+      {"pulse_lake_writer", "Pulse ingest + lake-writer (no steady rate: durable one roll at a time; incl. last roll)"},
       {"pulse_enricher", "Pulse ingest + enricher"},
       {"pulse_all_sinks", "Pulse all sinks + dashboard"},
       {"pulse_all_sinks_warm", "Pulse all sinks + dashboard, warm (steady window after the warm-up events)"},

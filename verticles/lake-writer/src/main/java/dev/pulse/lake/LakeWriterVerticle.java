@@ -224,7 +224,15 @@ public final class LakeWriterVerticle extends VerticleBase {
     // then only holds the partition's owner row for the renames. A node frozen or cut off inside that transaction
     // holds the row until PostgreSQL ends its session (pg.idle.transaction.timeout), and the node taking the
     // partition over waits for it.
-    writer.seal();
+    try {
+      writer.seal();
+    } catch (IOException e) {
+      // A new owner's resume removes the hidden files of the partition's earlier owners: when that is why, this
+      // node lost the partition (FencedException), and nothing failed to write.
+      fence.whileOwner(partition, epoch, () -> {
+        throw e;
+      });
+    }
     SinkCheckpoint cp = fence.whileOwner(partition, epoch, () -> {
       SinkCheckpoint rolled = writer.roll(clock.millis());
       // Counted once the files are renamed into place: they are in the lake even if the fence's own
