@@ -2,6 +2,8 @@ package dev.pulse.dashboard;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -39,14 +41,18 @@ public final class ClusterStatus {
     nodes.put(node, new Beat(status, now, rates));
   }
 
+  private void forgetSilentNodes(long now) {
+    nodes.values().removeIf(b -> now - b.receivedAt() > NODE_TIMEOUT_MS);
+  }
+
   /** One node that is up, as its last heartbeat described it. */
   public record Node(String name, int partitions, Map<String, Long> rebalances) {
   }
 
   /** The nodes that are up, by name: how many partitions each owns, and its rebalances since it started. */
-  public java.util.List<Node> nodes(long now) {
-    nodes.values().removeIf(b -> now - b.receivedAt() > NODE_TIMEOUT_MS);
-    java.util.List<Node> out = new java.util.ArrayList<>();
+  public List<Node> nodes(long now) {
+    forgetSilentNodes(now);
+    List<Node> out = new ArrayList<>();
     for (Beat b : nodes.values()) {
       JsonObject counts = b.status().getJsonObject("counters", new JsonObject())
           .getJsonObject("rebalances", new JsonObject());
@@ -60,7 +66,7 @@ public final class ClusterStatus {
 
   /** The status message browsers get every second. */
   public JsonObject toJson(long now) {
-    nodes.values().removeIf(b -> now - b.receivedAt() > NODE_TIMEOUT_MS);
+    forgetSilentNodes(now);
     JsonArray nodeList = new JsonArray();
     double in = 0;
     JsonObject out = new JsonObject();

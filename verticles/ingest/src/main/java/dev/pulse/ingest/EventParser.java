@@ -233,7 +233,8 @@ public final class EventParser {
           return invalid(Reason.BAD_TIMESTAMP, "timestamp '" + abbreviate(s) + "' is not an ISO-8601 date-time");
         }
         // Compared as instants first: far-off years parse but overflow epoch milliseconds.
-        if (parsedTime.isBefore(minEventTime) || parsedTime.isAfter(Instant.ofEpochMilli(ingestTimeMillis).plus(maxFutureSkew))) {
+        if (parsedTime.isBefore(minEventTime)
+            || parsedTime.isAfter(Instant.ofEpochMilli(ingestTimeMillis).plus(maxFutureSkew))) {
           return outOfRange(parsedTime.toString(), parsedTime.isBefore(minEventTime), false);
         }
         eventTime = parsedTime.toEpochMilli();

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 final class IngestProgress {
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestProgress.class);
-  private static final String COMPONENT = "ingest";
+  private static final String COMPONENT = IngestVerticle.COMPONENT;
 
   private final IngestOptions options;
   private final WatermarkOptions watermarks;

@@ -80,7 +80,8 @@ public final class IngestVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(IngestVerticle.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final long PARTLY_PAUSED_POLL_INTERVAL_MS = 5;
-  private static final String COMPONENT = "ingest";
+  /** The component ingest reports its problems as. */
+  static final String COMPONENT = "ingest";
   /** Failure code of a sink that no longer has the partition open: the whole partition is opened again. */
   private static final int NOT_OWNER = 409;
 

@@ -44,18 +44,6 @@ final class PartitionLakeWriter {
       this.writer = writer;
       this.support = support;
     }
-
-    Path temp() {
-      return temp;
-    }
-
-    ParquetWriter<ClickEvent> writer() {
-      return writer;
-    }
-
-    ClickEventWriteSupport support() {
-      return support;
-    }
   }
 
   private final Path lake;
@@ -97,7 +85,7 @@ final class PartitionLakeWriter {
       if (e.offset() < nextOffset) {
         continue; // committed by an earlier roll
       }
-      file(eventDate(e.eventTimeMillis())).writer().write(e);
+      file(eventDate(e.eventTimeMillis())).writer.write(e);
       rows++;
       if (openedAt < 0) {
         openedAt = now;
@@ -134,14 +122,11 @@ final class PartitionLakeWriter {
   long bufferedBytes() {
     long bytes = 0;
     for (OpenFile f : open.values()) {
-      bytes += f.writer().getDataSize();
+      bytes += f.writer.getDataSize();
     }
     return bytes;
   }
 
-  /**
-   * Commits the open files (or, with none, just the progress) and returns the checkpoint now durable.
-   */
   /**
    * Finishes the open files (their last row group and footer) and makes them durable, still under their hidden
    * names: the slow part of a roll, done before {@link #roll} so that the fence's transaction around the renames
@@ -150,14 +135,17 @@ final class PartitionLakeWriter {
   void seal() throws IOException {
     for (OpenFile f : open.values()) {
       if (!f.sealed) {
-        f.support().eventTimeState(watermark, maxEventTime);
-        f.writer().close();
-        force(f.temp());
+        f.support.eventTimeState(watermark, maxEventTime);
+        f.writer.close();
+        force(f.temp);
         f.sealed = true;
       }
     }
   }
 
+  /**
+   * Commits the open files (or, with none, just the progress) and returns the checkpoint now durable.
+   */
   SinkCheckpoint roll(long now) throws IOException {
     lastRollAt = now;
     if (!open.isEmpty()) {
@@ -167,7 +155,7 @@ final class PartitionLakeWriter {
       int index = 1;
       for (OpenFile f : open.values()) {
         LakeFileName name = new LakeFileName(partition, rollFirstOffset, nextOffset, index++, count, generation);
-        renames.add(new Path[] {f.temp(), f.temp().resolveSibling(name.fileName())});
+        renames.add(new Path[] {f.temp, f.temp.resolveSibling(name.fileName())});
       }
       for (int i = 0; i < renames.size(); i++) {
         if (i > 0) {
@@ -203,13 +191,13 @@ final class PartitionLakeWriter {
     for (OpenFile f : open.values()) {
       try {
         if (!f.sealed) {
-          f.writer().close();
+          f.writer.close();
         }
       } catch (IOException | RuntimeException ignored) {
         // the file is deleted next; nothing in it counts
       }
       try {
-        Files.deleteIfExists(f.temp());
+        Files.deleteIfExists(f.temp);
       } catch (IOException ignored) {
         // removed by the next resume of this partition
       }

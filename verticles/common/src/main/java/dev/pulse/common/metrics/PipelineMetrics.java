@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -106,7 +107,7 @@ public final class PipelineMetrics {
   /** Partitions assigned, revoked and lost since this node started, by change. */
   public JsonObject rebalanceCounts() {
     JsonObject counts = new JsonObject();
-    new java.util.TreeMap<>(rebalances).forEach((change, c) -> counts.put(change, (long) c.count()));
+    new TreeMap<>(rebalances).forEach((change, c) -> counts.put(change, (long) c.count()));
     return counts;
   }
 
