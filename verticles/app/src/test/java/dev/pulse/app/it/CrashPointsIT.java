@@ -113,9 +113,10 @@ class CrashPointsIT {
     // A committed Kafka transaction's offsets show in the group a moment after the commit (the coordinator
     // writes its markers asynchronously, also when the producer is gone): wait for them.
     Progress[] atCrash = new Progress[1];
-    await().atMost(Duration.ofSeconds(15)).until(() -> {
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
       atCrash[0] = progress();
-      return crashedSink(point, atCrash[0]) > 0;
+      assertTrue(crashedSink(point, atCrash[0]) > 0, "nothing of the crashing sink committed before the crash, "
+          + atCrash[0] + " of " + sentBeforeCrash + " sent, see " + crashing.log());
     });
     long crashedSink = crashedSink(point, atCrash[0]);
     assertTrue(crashedSink < sentBeforeCrash, "the crashing sink had committed part of the "
