@@ -1,6 +1,7 @@
 package dev.pulse.lake;
 
 import dev.pulse.common.model.ClickEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -45,6 +46,7 @@ final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
 
   private final int partition;
   private RecordConsumer out;
+  private byte[] scratch = new byte[256];
   private long watermark;
   private long maxEventTime;
 
@@ -97,8 +99,30 @@ final class ClickEventWriteSupport extends WriteSupport<ClickEvent> {
 
   private void string(int index, String name, String value) {
     out.startField(name, index);
-    out.addBinary(Binary.fromString(value));
+    out.addBinary(utf8(value));
     out.endField(name, index);
+  }
+
+  /**
+   * The string's UTF-8 bytes, for ASCII text (every field of the common event) in a buffer reused from one value
+   * to the next: Parquet copies what it keeps (dictionary entries, min and max) and writes the rest out at once.
+   * {@code Binary.fromString} made a byte array, a {@code ByteBuffer} and a {@code Binary} for each value, 17 % of
+   * the all-sinks node's allocation.
+   */
+  private Binary utf8(String value) {
+    int n = value.length();
+    if (n > scratch.length) {
+      scratch = new byte[Math.max(n, 2 * scratch.length)];
+    }
+    byte[] b = scratch;
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      if (c >= 0x80) {
+        return Binary.fromConstantByteArray(value.getBytes(StandardCharsets.UTF_8));
+      }
+      b[i] = (byte) c;
+    }
+    return Binary.fromReusedByteArray(b, 0, n);
   }
 
   private void int64(int index, String name, long value) {
