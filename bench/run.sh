@@ -20,6 +20,11 @@
 #   --pulse-java-options "..." JVM options of the Pulse nodes and of the Kafka Streams peer (default "-Xmx512m")
 #   --warm-up K                also run every sink on an input of (K+1) x events and measure its last events only,
 #                              after the JIT compilers have caught up (default 3; 0 skips it)
+#   --against JAR              instead of all the above: Pulse with every sink (cold, and warm unless --warm-up 0),
+#                              this build against JAR (e.g. built from an earlier commit), in pairs of back-to-back
+#                              runs in alternating order; reports the ratios this build / JAR per pair
+#   --against-java-options "..." the baseline's JVM options in such pairs (default: --pulse-java-options); with
+#                              --against the same jar, compares JVM settings
 #   --keep                     keep the work directory (logs, lake files, GC logs) instead of deleting it
 # Needs Java 17 and Maven; builds the Pulse jar when it is missing or older than the sources, and the peer.
 set -euo pipefail

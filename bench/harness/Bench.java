@@ -67,6 +67,23 @@ public final class Bench {
       }
       result.put("input", facts.toJson());
 
+      if (o.against != null) {
+        List<String> baselineOptions = o.againstJavaOptions == null ? o.pulseJavaOptions : o.againstJavaOptions;
+        BenchContext baseline = new BenchContext(ctx.bootstrap(), ctx.pgUrl(), pg, admin, o.against, o.peerClasspath,
+            work, o.events, PARTITIONS, baselineOptions, baselineOptions);
+        result.put("baseline_jar", o.against.toString())
+            .put("baseline_java_options", String.join(" ", baselineOptions)).mergeIn(PairedRun.run(ctx, baseline, o, tag, source,
+            warmSource));
+        result.put("total_duration_s", Math.round((System.nanoTime() - started) / 1e9));
+        Path file = PairedRun.write(result, o.out);
+        System.out.println();
+        System.out.println(PairedRun.table(result));
+        log("results in " + file);
+        if (!o.keep) {
+          deleteTree(work);
+        }
+        return;
+      }
       JsonArray repetitions = new JsonArray();
       for (int r = 1; r <= o.repeat; r++) {
         repetitions.add(repetition(ctx, o, tag + "r" + r, source, warmSource, facts, r));
@@ -191,7 +208,7 @@ public final class Bench {
     }
   }
 
-  private static void deleteTopics(BenchContext ctx, String prefixOrNamespace) {
+  static void deleteTopics(BenchContext ctx, String prefixOrNamespace) {
     try {
       List<String> doomed = new ArrayList<>();
       for (String t : ctx.admin().listTopics().names().get(30, TimeUnit.SECONDS)) {
@@ -227,6 +244,10 @@ public final class Bench {
     List<Integer> latencySharesPct = List.of(50, 25);
     List<Long> peerGraceSeconds = List.of(30L);
     Path pulseJar;
+    /** Another build's jar: every-sink runs of both in pairs, reported as ratios (PairedRun). */
+    Path against;
+    /** The baseline's JVM options, when they differ (e.g. another collector with the same jar). */
+    List<String> againstJavaOptions;
     String peerClasspath;
     Path out = Path.of("bench/results");
     /** JVM options of Pulse's nodes and of the Kafka Streams peer alike: the heap the README recommends. */
@@ -251,6 +272,9 @@ public final class Bench {
           case "--peer-grace" -> o.peerGraceSeconds = Arrays.stream(args[++i].split(",")).map(String::trim)
               .map(Long::parseLong).toList();
           case "--pulse-jar" -> o.pulseJar = Path.of(args[++i]);
+          case "--against" -> o.against = Path.of(args[++i]);
+          case "--against-java-options" -> o.againstJavaOptions = args[++i].isBlank() ? List.of()
+              : List.of(args[i].trim().split("\\s+"));
           case "--peer-classpath" -> o.peerClasspath = args[++i];
           case "--out" -> o.out = Path.of(args[++i]);
           case "--pulse-java-options" -> o.pulseJavaOptions = args[++i].isBlank() ? List.of()
