@@ -9,7 +9,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /** The lake-writer's settings, checked once at start. */
 public record LakeOptions(Path dir, long rollBytes, Duration rollInterval, Duration rollInactivity,
-    CompressionCodecName compression, long rowGroupBytes) {
+    CompressionCodecName compression, int zstdLevel, long rowGroupBytes) {
 
   public static LakeOptions from(PulseConfig config) {
     return new LakeOptions(
@@ -19,6 +19,7 @@ public record LakeOptions(Path dir, long rollBytes, Duration rollInterval, Durat
         config.duration("lake.roll.inactivity", Duration.ofMillis(100), Duration.ofDays(1)),
         CompressionCodecName.valueOf(config.oneOf("lake.compression", Set.of("zstd", "snappy", "gzip",
             "uncompressed")).toUpperCase(Locale.ROOT)),
+        config.intIn("lake.compression.level", 1, 22),
         config.bytes("lake.row.group.size", 64 * 1024, 1024L * 1024 * 1024));
   }
 }

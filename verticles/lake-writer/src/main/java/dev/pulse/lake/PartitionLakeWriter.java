@@ -20,6 +20,7 @@ import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.codec.ZstandardCodec;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.OutputFile;
@@ -212,6 +213,8 @@ final class PartitionLakeWriter {
       Files.createDirectories(dir);
       Path temp = dir.resolve(LakeFileName.tempFileName(partition, rollFirstOffset, eventDate, writerId));
       ClickEventWriteSupport support = new ClickEventWriteSupport(partition);
+      Configuration conf = new Configuration(false);
+      conf.setInt(ZstandardCodec.PARQUET_COMPRESS_ZSTD_LEVEL, options.zstdLevel());
       ParquetWriter<ClickEvent> writer = new Builder(new LocalOutputFile(temp), support)
           .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
           .withCompressionCodec(options.compression())
@@ -231,7 +234,7 @@ final class PartitionLakeWriter {
           .withStatisticsEnabled(ClickEventWriteSupport.PAGE_URL, false)
           // Parquet 1.15's size statistics (value-size histograms) serve query planners Pulse's readers do not use
           .withSizeStatisticsEnabled(false)
-          .withConf(new Configuration(false))
+          .withConf(conf)
           .build();
       f = new OpenFile(temp, writer, support);
       open.put(eventDate, f);

@@ -41,7 +41,7 @@ class LakeFenceTest {
   Path lake;
 
   private final LakeOptions options = new LakeOptions(null, 64L * 1024 * 1024, Duration.ofMinutes(1),
-      Duration.ofMinutes(1), CompressionCodecName.SNAPPY, 1024 * 1024);
+      Duration.ofMinutes(1), CompressionCodecName.SNAPPY, 1, 1024 * 1024);
 
   @BeforeAll
   static void start() throws Exception {

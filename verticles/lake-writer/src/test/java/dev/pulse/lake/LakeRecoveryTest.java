@@ -36,7 +36,7 @@ class LakeRecoveryTest {
   Path lake;
 
   private final LakeOptions options = new LakeOptions(null, 64L * 1024 * 1024, Duration.ofMinutes(1),
-      Duration.ofMinutes(1), CompressionCodecName.ZSTD, 1024 * 1024);
+      Duration.ofMinutes(1), CompressionCodecName.ZSTD, 1, 1024 * 1024);
 
   @Test
   void fileNamesCarryThePartitionTheRangeAndTheRollSize() {
@@ -51,7 +51,7 @@ class LakeRecoveryTest {
   @Test
   void aRollIsDueAfterTheIntervalWhileRowsKeepComingOrSoonerOnceThePartitionGoesQuiet() throws Exception {
     LakeOptions quietAfter2s = new LakeOptions(null, 64L * 1024 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(2),
-        CompressionCodecName.ZSTD, 1024 * 1024);
+        CompressionCodecName.ZSTD, 1, 1024 * 1024);
     PartitionLakeWriter writer = new PartitionLakeWriter(lake, 3, quietAfter2s, SinkCheckpoint.START);
     assertFalse(writer.dueForRoll(60_000), "nothing to roll");
     // a row every second: never quiet for 2 s, so only the 10 s interval makes it due

@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,12 +35,13 @@ class LakeStringsTest {
   @TempDir
   Path lake;
 
-  @Test
-  void everyStringColumnReadsBackAsWritten() throws Exception {
+  @ParameterizedTest(name = "{0} level {1}")
+  @CsvSource({"ZSTD, 1", "ZSTD, 19", "SNAPPY, 1", "UNCOMPRESSED, 1"})
+  void everyStringColumnReadsBackAsWritten(CompressionCodecName codec, int level) throws Exception {
     Random random = new Random(42);
     String[] alphabet = {"a", "Z", "0", "/", "-", "é", "ü", "日本", "€", "😀", "\u007f", "\u0080", "\uffff"};
     List<ClickEvent> events = new ArrayList<>();
-    int n = 20_000;
+    int n = 8_000;
     for (int i = 0; i < n; i++) {
       String user = i % 7 == 0 ? text(random, alphabet, 1 + random.nextInt(40)) : "u-" + random.nextInt(300);
       String page = i % 11 == 0 ? text(random, alphabet, 1 + random.nextInt(600)) : "/products/" + random.nextInt(50);
@@ -48,7 +50,7 @@ class LakeStringsTest {
       events.add(new ClickEvent(i, id, user, page, type, NOON + i, NOON + i, false, NO_FIELDS, true, false));
     }
     LakeOptions options = new LakeOptions(null, 64L * 1024 * 1024, Duration.ofMinutes(1), Duration.ofMinutes(1),
-        CompressionCodecName.ZSTD, 1024 * 1024);
+        codec, level, 1024 * 1024);
     PartitionLakeWriter writer = new PartitionLakeWriter(lake, 0, options, SinkCheckpoint.START);
     writer.append(new EventBatch(new PartitionId("user_activity", 0), 0, n, events, NOON, NOON + n), 0);
     writer.seal();
