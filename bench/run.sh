@@ -44,5 +44,5 @@ HARNESS=bench/target/harness
 rm -rf "$HARNESS" && mkdir -p "$HARNESS"
 javac -d "$HARNESS" -cp "$JAR" bench/harness/*.java
 exec java -cp "$JAR:$HARNESS" -Dlogback.configurationFile=bench/harness/logback-bench.xml \
-  -Dbench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  -Dbench.commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- pom.xml verticles conf web 2>/dev/null || echo +uncommitted)" \
   dev.pulse.bench.Bench --pulse-jar "$JAR" --peer-classpath "$PWD/$PEER/target/classes:$PWD/$PEER/target/lib/*" "$@"

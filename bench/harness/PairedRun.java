@@ -20,7 +20,8 @@ final class PairedRun {
   private static final List<Sink> SINKS = List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER);
   /** The figures compared, each as this build / the baseline. */
   private static final List<String> FIGURES = List.of("steady_events_per_s", "steady_cpu_us_per_event",
-      "whole_process_events_per_s", "cpu_us_per_event", "peak_rss_mb");
+      "steady_cpu_split.gc_us_per_event", "steady_cpu_split.jit_us_per_event",
+      "steady_cpu_split.application_us_per_event", "whole_process_events_per_s", "cpu_us_per_event", "peak_rss_mb");
 
   private PairedRun() {
   }
@@ -72,8 +73,13 @@ final class PairedRun {
     return f;
   }
 
-  private static Double number(JsonObject o, String field) {
-    return o == null || !(o.getValue(field) instanceof Number n) ? null : n.doubleValue();
+  /** The number at a dotted path ({@code steady_cpu_split.gc_us_per_event}), or null. */
+  private static Double number(JsonObject o, String path) {
+    String[] parts = path.split("\\.");
+    for (int i = 0; o != null && i < parts.length - 1; i++) {
+      o = o.getJsonObject(parts[i]);
+    }
+    return o == null || !(o.getValue(parts[parts.length - 1]) instanceof Number n) ? null : n.doubleValue();
   }
 
   /** The ratios of the summary as a Markdown table: median (min-max) over the pairs. */
