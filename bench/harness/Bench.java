@@ -30,6 +30,9 @@ public final class Bench {
   static final int PAGES = 10_000;
   static final long SEED = 42;
   static final int PARTITIONS = 6;
+  /** The roles and sinks of a node with every sink and the dashboard. */
+  static final String ALL_ROLES = "ingest,aggregator,lake-writer,enricher,dashboard";
+  static final List<Sink> ALL_SINKS = List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER);
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
@@ -117,9 +120,7 @@ public final class Bench {
         new Node("pulse_lake_writer", "Pulse ingest + lake-writer", "_lake", "ingest,lake-writer",
             List.of(Sink.LAKE_WRITER)),
         new Node("pulse_enricher", "Pulse ingest + enricher", "_enr", "ingest,enricher", List.of(Sink.ENRICHER)),
-        new Node("pulse_all_sinks", "Pulse all sinks + dashboard", "_all",
-            "ingest,aggregator,lake-writer,enricher,dashboard",
-            List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER)));
+        new Node("pulse_all_sinks", "Pulse all sinks + dashboard", "_all", ALL_ROLES, ALL_SINKS));
     for (Node n : nodes) {
       String namespace = ns + n.suffix();
       m.put(n.key(), attempt(n.name(), () -> {
@@ -138,9 +139,7 @@ public final class Bench {
       m.put("pulse_all_sinks_warm", attempt("Pulse all sinks + dashboard, warm", () -> {
         TopicCopy.copy(ctx, warmSource, BenchContext.inputTopic(namespace));
         JsonObject f = PulseThroughput.measure(ctx, "Pulse all sinks + dashboard, warm", namespace,
-            "ingest,aggregator,lake-writer,enricher,dashboard",
-            List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER),
-            events, new Timeline.Window((double) o.warmUp / (o.warmUp + 1), (o.warmUp + 0.9) / (o.warmUp + 1)));
+            ALL_ROLES, ALL_SINKS, events, warmWindow(o.warmUp));
         deleteTopics(ctx, namespace);
         return f;
       }));
@@ -169,6 +168,11 @@ public final class Bench {
     rep.put("ratios", Report.ratios(m, o.peerGraceSeconds));
     log("repetition " + r + " done: " + rep.getJsonObject("ratios").encode());
     return rep;
+  }
+
+  /** The steady window of a warm run over (warmUp + 1) x N events: 10 % to 90 % of its last N. */
+  static Timeline.Window warmWindow(int warmUp) {
+    return new Timeline.Window((double) warmUp / (warmUp + 1), (warmUp + 0.9) / (warmUp + 1));
   }
 
   private static JsonObject preload(BenchContext ctx, String namespace, long count) throws Exception {

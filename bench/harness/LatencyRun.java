@@ -44,7 +44,7 @@ final class LatencyRun {
   static JsonObject measure(BenchContext ctx, String namespace, long rate, Duration warmUp, Duration probing)
       throws Exception {
     Path dir = ctx.work().resolve(namespace);
-    ChildProcess node = PulseThroughput.start(ctx, namespace, "ingest,aggregator,lake-writer,enricher,dashboard", dir);
+    ChildProcess node = PulseThroughput.start(ctx, namespace, Bench.ALL_ROLES, dir);
     ChildProcess load = null;
     WebSocket ws = null;
     try {

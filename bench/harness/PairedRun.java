@@ -1,6 +1,5 @@
 package dev.pulse.bench;
 
-import dev.pulse.bench.SinkProgress.Sink;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -16,8 +15,6 @@ import java.util.Locale;
  */
 final class PairedRun {
 
-  private static final String ROLES = "ingest,aggregator,lake-writer,enricher,dashboard";
-  private static final List<Sink> SINKS = List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER);
   /** The figures compared, each as this build / the baseline. */
   private static final List<String> FIGURES = List.of("steady_events_per_s", "steady_cpu_us_per_event",
       "steady_cpu_split.gc_us_per_event", "steady_cpu_split.jit_us_per_event",
@@ -43,13 +40,13 @@ final class PairedRun {
         if (warmSource != null) {
           long events = (o.warmUp + 1) * ctx.events();
           m.put(who + "_all_sinks_warm", measure(ctx, "Pulse all sinks, warm (" + who + ")", ns + "_w", warmSource,
-              events, new Timeline.Window((double) o.warmUp / (o.warmUp + 1), (o.warmUp + 0.9) / (o.warmUp + 1))));
+              events, Bench.warmWindow(o.warmUp)));
         }
       }
       for (String run : warmSource == null ? List.of("all_sinks") : List.of("all_sinks", "all_sinks_warm")) {
         for (String figure : FIGURES) {
-          Double cur = number(m.getJsonObject("current_" + run), figure);
-          Double base = number(m.getJsonObject("baseline_" + run), figure);
+          Double cur = Report.number(m.getJsonObject("current_" + run), figure);
+          Double base = Report.number(m.getJsonObject("baseline_" + run), figure);
           if (cur != null && base != null && base > 0) {
             ratios.put(run + "." + figure, Math.round(cur / base * 1000) / 1000.0);
           }
@@ -66,20 +63,11 @@ final class PairedRun {
       Timeline.Window window) throws Exception {
     Bench.log(name + " ...");
     TopicCopy.copy(ctx, source, BenchContext.inputTopic(namespace));
-    JsonObject f = window == null ? PulseThroughput.measure(ctx, name, namespace, ROLES, SINKS)
-        : PulseThroughput.measure(ctx, name, namespace, ROLES, SINKS, events, window);
+    JsonObject f = window == null ? PulseThroughput.measure(ctx, name, namespace, Bench.ALL_ROLES, Bench.ALL_SINKS)
+        : PulseThroughput.measure(ctx, name, namespace, Bench.ALL_ROLES, Bench.ALL_SINKS, events, window);
     Bench.log(name + ": " + f.copy().put("log", null).put("correctness", null).encode());
     Bench.deleteTopics(ctx, namespace);
     return f;
-  }
-
-  /** The number at a dotted path ({@code steady_cpu_split.gc_us_per_event}), or null. */
-  private static Double number(JsonObject o, String path) {
-    String[] parts = path.split("\\.");
-    for (int i = 0; o != null && i < parts.length - 1; i++) {
-      o = o.getJsonObject(parts[i]);
-    }
-    return o == null || !(o.getValue(parts[parts.length - 1]) instanceof Number n) ? null : n.doubleValue();
   }
 
   /** The ratios of the summary as a Markdown table: median (min-max) over the pairs. */

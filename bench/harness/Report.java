@@ -49,8 +49,13 @@ final class Report {
     return x == null || y == null || y == 0 ? null : Math.round(1000 * x / y) / 1000.0;
   }
 
-  private static Double number(JsonObject o, String field) {
-    return o == null || !(o.getValue(field) instanceof Number n) ? null : n.doubleValue();
+  /** The number at a field or a dotted path ({@code steady_cpu_split.gc_us_per_event}), or null. */
+  static Double number(JsonObject o, String path) {
+    String[] parts = path.split("\\.");
+    for (int i = 0; o != null && i < parts.length - 1; i++) {
+      o = o.getJsonObject(parts[i]);
+    }
+    return o == null || !(o.getValue(parts[parts.length - 1]) instanceof Number n) ? null : n.doubleValue();
   }
 
   /** min / median / max over the repetitions of every number they report. */
