@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Peak heap and GC pauses from a JVM's -Xlog:gc output (each pause logs used-before->used-after(committed)). */
+/** Peak heap and GC pauses (count, total, longest) from a JVM's -Xlog:gc output (each pause logs used-before->used-after(committed)). */
 final class GcLog {
 
   private static final Pattern PAUSE = Pattern.compile("Pause.* (\\d+)M->(\\d+)M\\((\\d+)M\\) ([\\d.]+)ms");
@@ -23,6 +23,7 @@ final class GcLog {
     long peakUsed = 0;
     long peakCommitted = 0;
     double pauses = 0;
+    double longest = 0;
     int count = 0;
     try {
       for (String line : Files.readAllLines(file)) {
@@ -30,7 +31,9 @@ final class GcLog {
         if (m.find()) {
           peakUsed = Math.max(peakUsed, Long.parseLong(m.group(1)));
           peakCommitted = Math.max(peakCommitted, Long.parseLong(m.group(3)));
-          pauses += Double.parseDouble(m.group(4));
+          double ms = Double.parseDouble(m.group(4));
+          pauses += ms;
+          longest = Math.max(longest, ms);
           count++;
         }
       }
@@ -38,6 +41,6 @@ final class GcLog {
       return new JsonObject();
     }
     return new JsonObject().put("peak_heap_used_mb", peakUsed).put("peak_heap_committed_mb", peakCommitted)
-        .put("gc_pauses", count).put("gc_pause_total_ms", Math.round(pauses));
+        .put("gc_pauses", count).put("gc_pause_total_ms", Math.round(pauses)).put("gc_pause_max_ms", Math.round(longest));
   }
 }

@@ -18,7 +18,8 @@ final class PairedRun {
   /** The figures compared, each as this build / the baseline. */
   private static final List<String> FIGURES = List.of("steady_events_per_s", "steady_cpu_us_per_event",
       "steady_cpu_split.gc_us_per_event", "steady_cpu_split.jit_us_per_event",
-      "steady_cpu_split.application_us_per_event", "whole_process_events_per_s", "cpu_us_per_event", "peak_rss_mb");
+      "steady_cpu_split.application_us_per_event", "whole_process_events_per_s", "cpu_us_per_event", "peak_rss_mb",
+      "gc_pause_total_ms", "gc_pause_max_ms");
 
   private PairedRun() {
   }
@@ -74,8 +75,9 @@ final class PairedRun {
   static String table(JsonObject result) {
     JsonObject s = result.getJsonObject("summary");
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "%,d events, this build (%s) / baseline (%s), %d pair(s)%n%n",
-        result.getLong("events"), result.getString("git_commit"), result.getString("baseline_jar"),
+    b.append(String.format(Locale.ROOT, "%,d events, this build (%s, `%s`) / baseline (%s, `%s`), %d pair(s)%n%n",
+        result.getLong("events"), result.getString("git_commit"), result.getString("java_options_pulse_and_peer"),
+        result.getString("baseline_jar"), result.getString("baseline_java_options"),
         result.getJsonArray("repetitions").size()));
     b.append("| ratio this build / baseline | median (min-max) |\n|---|---|\n");
     for (String key : s.fieldNames()) {

@@ -35,7 +35,7 @@ final class NodeProcess implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java,
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-Xmx512m"));
+        "-Xmx512m", "-XX:NewSize=200m")); // the heap settings README and Dockerfile recommend
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pulse.app.Main", "run",
         "--set=node.name=" + name));
