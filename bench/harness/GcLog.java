@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Peak heap and GC pauses (count, total, longest) from a JVM's -Xlog:gc output (each pause logs used-before->used-after(committed)). */
+/**
+ * Peak heap and GC pauses (count, total, longest) from a JVM's -Xlog:gc output (each pause logs
+ * used-before->used-after(committed)).
+ */
 final class GcLog {
 
   private static final Pattern PAUSE = Pattern.compile("Pause.* (\\d+)M->(\\d+)M\\((\\d+)M\\) ([\\d.]+)ms");
@@ -41,6 +44,7 @@ final class GcLog {
       return new JsonObject();
     }
     return new JsonObject().put("peak_heap_used_mb", peakUsed).put("peak_heap_committed_mb", peakCommitted)
-        .put("gc_pauses", count).put("gc_pause_total_ms", Math.round(pauses)).put("gc_pause_max_ms", Math.round(longest));
+        .put("gc_pauses", count).put("gc_pause_total_ms", Math.round(pauses))
+        .put("gc_pause_max_ms", Math.round(longest));
   }
 }

@@ -37,7 +37,8 @@ final class PairedRun {
         BenchContext ctx = isBaseline ? baseline : current;
         String who = isBaseline ? "baseline" : "current";
         String ns = tag + "r" + r + (isBaseline ? "_base" : "_cur");
-        m.put(who + "_all_sinks", measure(ctx, "Pulse all sinks (" + who + ")", ns, source, ctx.events(), null));
+        m.put(who + "_all_sinks", measure(ctx, "Pulse all sinks (" + who + ")", ns, source, ctx.events(),
+            Timeline.STEADY));
         if (warmSource != null) {
           long events = (o.warmUp + 1) * ctx.events();
           m.put(who + "_all_sinks_warm", measure(ctx, "Pulse all sinks, warm (" + who + ")", ns + "_w", warmSource,
@@ -64,8 +65,7 @@ final class PairedRun {
       Timeline.Window window) throws Exception {
     Bench.log(name + " ...");
     TopicCopy.copy(ctx, source, BenchContext.inputTopic(namespace));
-    JsonObject f = window == null ? PulseThroughput.measure(ctx, name, namespace, Bench.ALL_ROLES, Bench.ALL_SINKS)
-        : PulseThroughput.measure(ctx, name, namespace, Bench.ALL_ROLES, Bench.ALL_SINKS, events, window);
+    JsonObject f = PulseThroughput.measure(ctx, name, namespace, Bench.ALL_ROLES, Bench.ALL_SINKS, events, window);
     Bench.log(name + ": " + f.copy().put("log", null).put("correctness", null).encode());
     Bench.deleteTopics(ctx, namespace);
     return f;
