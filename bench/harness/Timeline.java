@@ -23,6 +23,8 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
   static final Window STEADY = new Window(0.10, 0.90);
 
   private static final long SAMPLE_MS = 100;
+  /** Threads are followed every 5th sample (500 ms): reading each one's /proc entry costs the machine too. */
+  private static final int THREAD_SAMPLE_EVERY = 5;
 
   /**
    * Samples {@code progress} every 100 ms until it reaches {@code events} and {@code alsoDone} holds.
@@ -41,12 +43,13 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
     long progressAtFirst = 0;
     long cpuAtFirst = 0;
     MachineCpu machineAtFirst = null;
-    ThreadCpu threadsAtFirst = null;
+    ThreadCpu threads = null;
     long last = -1;
     long progressAtLast = 0;
     long cpuAtLast = 0;
     MachineCpu machineAtLast = null;
     JsonObject split = null;
+    int samples = 0;
     while (true) {
       long now = System.nanoTime();
       long covered = progress.getAsLong();
@@ -55,14 +58,17 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
         progressAtFirst = covered;
         cpuAtFirst = p.cpuNanos();
         machineAtFirst = MachineCpu.now();
-        threadsAtFirst = ThreadCpu.of(p.pid());
+        threads = ThreadCpu.start(p.pid());
+      } else if (threads != null && last < 0 && ++samples % THREAD_SAMPLE_EVERY == 0) {
+        threads.sample();
       }
       if (covered >= window.to() * events && last < 0) {
         last = now;
         progressAtLast = covered;
         cpuAtLast = p.cpuNanos();
         machineAtLast = MachineCpu.now();
-        split = ThreadCpu.of(p.pid()).since(threadsAtFirst, progressAtLast - progressAtFirst);
+        threads.sample();
+        split = threads.split(progressAtLast - progressAtFirst);
       }
       if (covered >= events && alsoDone.getAsBoolean()) {
         long cpu = p.cpuNanos();
