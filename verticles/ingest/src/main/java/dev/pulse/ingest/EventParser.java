@@ -95,7 +95,6 @@ public final class EventParser {
   private CharBuffer decoded = CharBuffer.allocate(1024);
   /** Whether records of the common shape are read by {@link Fields#readPlain} (off only to compare the two). */
   private final boolean plainReader;
-  private final Fields.PlainReader plain = new Fields.PlainReader();
 
   public EventParser(int maxEventBytes, Duration maxFutureSkew, Instant minEventTime) {
     this(maxEventBytes, maxFutureSkew, minEventTime, true);
@@ -129,9 +128,9 @@ public final class EventParser {
           + maxEventBytes + ")");
     }
     if (plainReader) {
-      Fields fields = plain.read(value, 0, value.length);
-      if (fields != null) {
-        return check(fields, value, offset, derivedIdPrefix, ingestTimeMillis, true, false);
+      Fields plain = Fields.readPlain(value);
+      if (plain != null) {
+        return check(plain, value, offset, derivedIdPrefix, ingestTimeMillis, true, false);
       }
     }
     int bytes = scan(value);

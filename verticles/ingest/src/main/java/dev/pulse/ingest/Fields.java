@@ -120,132 +120,112 @@ final class Fields {
    * buffers through volatile writes; for a 165-byte event that was most of the parse, and the parse most of ingest.
    */
   static Fields readPlain(byte[] b) {
-    return new PlainReader().read(b, 0, b.length);
-  }
-
-  /**
-   * {@link #readPlain} over and over without allocating: the {@link Fields} it answers and its scratch space are
-   * reused, so an answer is good until the next call. Not thread-safe; each {@link EventParser} has its own.
-   */
-  static final class PlainReader {
-    private final Fields f = new Fields(false);
-    /** Start and end of each key, for the duplicate check. */
-    private int[] keys = new int[16];
-
-    /** {@link #readPlain} of the bytes {@code b[from, n)}. */
-    Fields read(byte[] b, int from, int n) {
-      f.clearPlain();
-      int i = skipWhitespace(b, from, n);
-      if (i >= n || b[i] != '{') {
+    int n = b.length;
+    int i = skipWhitespace(b, 0);
+    if (i >= n || b[i] != '{') {
+      return null;
+    }
+    i = skipWhitespace(b, i + 1);
+    Fields f = new Fields(false);
+    int[] keys = new int[16]; // start and end of each key, for the duplicate check
+    int keyCount = 0;
+    long seenKeys = 0; // one bit per (length, first and last byte) of the keys so far: most keys skip the check
+    while (true) {
+      if (i >= n || b[i] != '"') {
+        return null; // includes {} (no field at all: rare, and Jackson's to judge)
+      }
+      int keyStart = i + 1;
+      int keyEnd = endOfPlainString(b, keyStart);
+      if (keyEnd < 0 || keyEnd - keyStart > PLAIN_MAX_KEY) {
         return null;
       }
-      i = skipWhitespace(b, i + 1, n);
-      int keyCount = 0;
-      long seenKeys = 0; // one bit per (length, first and last byte) of the keys so far: most keys skip the check
-      while (true) {
-        if (i >= n || b[i] != '"') {
-          return null; // includes {} (no field at all: rare, and Jackson's to judge)
+      long keyBit = 1L << ((keyEnd - keyStart) * 31 + (keyEnd > keyStart ? b[keyStart] * 7 + b[keyEnd - 1] : 0));
+      if ((seenKeys & keyBit) != 0) {
+        for (int k = 0; k < keyCount; k += 2) {
+          if (sameBytes(b, keys[k], keys[k + 1], b, keyStart, keyEnd)) {
+            return null; // a duplicate key: Jackson's path refuses it with its name
+          }
         }
-        int keyStart = i + 1;
-        int keyEnd = endOfPlainString(b, keyStart, n);
-        if (keyEnd < 0 || keyEnd - keyStart > PLAIN_MAX_KEY) {
+      }
+      seenKeys |= keyBit;
+      if (keyCount == keys.length) {
+        keys = java.util.Arrays.copyOf(keys, keyCount * 2);
+      }
+      keys[keyCount++] = keyStart;
+      keys[keyCount++] = keyEnd;
+      i = skipWhitespace(b, keyEnd + 1);
+      if (i >= n || b[i] != ':') {
+        return null;
+      }
+      i = skipWhitespace(b, i + 1);
+      if (i >= n) {
+        return null;
+      }
+      int known = knownField(b, keyStart, keyEnd);
+      Object value;
+      int end;
+      byte c = b[i];
+      if (c == '"') {
+        end = endOfPlainString(b, i + 1);
+        if (end < 0) {
           return null;
         }
-        long keyBit = 1L << ((keyEnd - keyStart) * 31
-            + (keyEnd > keyStart ? b[keyStart] * 7 + b[keyEnd - 1] : 0));
-        if ((seenKeys & keyBit) != 0) {
-          for (int k = 0; k < keyCount; k += 2) {
-            if (sameBytes(b, keys[k], keys[k + 1], b, keyStart, keyEnd)) {
-              return null; // a duplicate key: Jackson's path refuses it with its name
-            }
+        value = null;
+        if (known == TIMESTAMP) {
+          f.plainTimestamp = FastIsoInstant.parse(b, i + 1, end);
+          if (f.plainTimestamp != FastIsoInstant.NOT_THIS_SHAPE) {
+            value = PLAIN_TIMESTAMP;
           }
         }
-        seenKeys |= keyBit;
-        if (keyCount == keys.length) {
-          keys = java.util.Arrays.copyOf(keys, keyCount * 2);
+        if (known >= 0 && value == null) {
+          value = new String(b, i + 1, end - i - 1, StandardCharsets.ISO_8859_1); // ASCII
         }
-        keys[keyCount++] = keyStart;
-        keys[keyCount++] = keyEnd;
-        i = skipWhitespace(b, keyEnd + 1, n);
-        if (i >= n || b[i] != ':') {
+        end++;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        end = endOfNumber(b, i);
+        if (end < 0) {
           return null;
         }
-        i = skipWhitespace(b, i + 1, n);
-        if (i >= n) {
-          return null;
-        }
-        int known = knownField(b, keyStart, keyEnd);
-        Object value;
-        int end;
-        byte c = b[i];
-        if (c == '"') {
-          end = endOfPlainString(b, i + 1, n);
-          if (end < 0) {
-            return null;
-          }
-          value = null;
-          if (known == TIMESTAMP) {
-            f.plainTimestamp = FastIsoInstant.parse(b, i + 1, end);
-            if (f.plainTimestamp != FastIsoInstant.NOT_THIS_SHAPE) {
-              value = PLAIN_TIMESTAMP;
-            }
-          }
-          if (known >= 0 && value == null) {
-            value = new String(b, i + 1, end - i - 1, StandardCharsets.ISO_8859_1); // ASCII
-          }
-          end++;
-        } else if (c == '-' || (c >= '0' && c <= '9')) {
-          end = endOfNumber(b, i, n);
-          if (end < 0) {
-            return null;
-          }
-          value = null;
-          if (known >= 0) {
-            value = plainInteger(b, i, end);
-            if (value == null) {
-              return null; // a fraction, an exponent or a big integer in a checked field: Jackson's types decide
-            }
-          }
-        } else if (c == 't' && matches(b, i, n, "true")) {
-          end = i + 4;
-          value = Boolean.TRUE;
-        } else if (c == 'f' && matches(b, i, n, "false")) {
-          end = i + 5;
-          value = Boolean.FALSE;
-        } else if (c == 'n' && matches(b, i, n, "null")) {
-          end = i + 4;
-          value = NULL;
-        } else {
-          return null; // an object, an array, or not JSON
-        }
+        value = null;
         if (known >= 0) {
-          f.values[known] = value;
-        } else if (indexOf(b, keyStart, keyEnd, ADDED_BY_ENRICHER_BYTES) >= 0) {
-          f.carriesEnrichmentFields = true;
+          value = plainInteger(b, i, end);
+          if (value == null) {
+            return null; // a fraction, an exponent or a big integer in a checked field: Jackson's types decide
+          }
         }
-        i = skipWhitespace(b, end, n);
-        if (i >= n) {
-          return null;
-        }
-        if (b[i] == ',') {
-          i = skipWhitespace(b, i + 1, n);
-        } else if (b[i] == '}') {
-          return skipWhitespace(b, i + 1, n) == n ? f : null;
-        } else {
-          return null;
-        }
+      } else if (c == 't' && matches(b, i, "true")) {
+        end = i + 4;
+        value = Boolean.TRUE;
+      } else if (c == 'f' && matches(b, i, "false")) {
+        end = i + 5;
+        value = Boolean.FALSE;
+      } else if (c == 'n' && matches(b, i, "null")) {
+        end = i + 4;
+        value = NULL;
+      } else {
+        return null; // an object, an array, or not JSON
+      }
+      if (known >= 0) {
+        f.values[known] = value;
+      } else if (indexOf(b, keyStart, keyEnd, ADDED_BY_ENRICHER_BYTES) >= 0) {
+        f.carriesEnrichmentFields = true;
+      }
+      i = skipWhitespace(b, end);
+      if (i >= n) {
+        return null;
+      }
+      if (b[i] == ',') {
+        i = skipWhitespace(b, i + 1);
+      } else if (b[i] == '}') {
+        return skipWhitespace(b, i + 1) == n ? f : null;
+      } else {
+        return null;
       }
     }
   }
 
-  private void clearPlain() {
-    java.util.Arrays.fill(values, null);
-    carriesEnrichmentFields = false;
-    plainTimestamp = 0;
-  }
-
-  private static int skipWhitespace(byte[] b, int i, int end) {
-    while (i < end) {
+  private static int skipWhitespace(byte[] b, int i) {
+    while (i < b.length) {
       byte c = b[i];
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
         return i;
@@ -256,10 +236,10 @@ final class Fields {
   }
 
   /** The index of the closing quote of a string starting at {@code i}, or -1 if it holds anything but plain ASCII. */
-  private static int endOfPlainString(byte[] b, int i, int end) {
+  private static int endOfPlainString(byte[] b, int i) {
     // Eight bytes at a time while none is a quote, a backslash, a control character or beyond ASCII; the byte
     // loop below finds which one it is.
-    while (i + 8 <= end) {
+    while (i + 8 <= b.length) {
       long x = (long) LONGS.get(b, i);
       long quote = x ^ QUOTES;
       long backslash = x ^ BACKSLASHES;
@@ -268,7 +248,7 @@ final class Fields {
       }
       i += 8;
     }
-    for (; i < end; i++) {
+    for (; i < b.length; i++) {
       byte c = b[i];
       if (c == '"') {
         return i;
@@ -281,8 +261,9 @@ final class Fields {
   }
 
   /** The end of an RFC 8259 number starting at {@code i}, or -1 if it is not one (or is longer than we read). */
-  private static int endOfNumber(byte[] b, int i, int n) {
+  private static int endOfNumber(byte[] b, int i) {
     int start = i;
+    int n = b.length;
     if (b[i] == '-') {
       i++;
     }
@@ -292,12 +273,12 @@ final class Fields {
     if (b[i] == '0') {
       i++;
     } else if (b[i] >= '1' && b[i] <= '9') {
-      i = digits(b, i, n);
+      i = digits(b, i);
     } else {
       return -1;
     }
     if (i < n && b[i] == '.') {
-      int d = digits(b, i + 1, n);
+      int d = digits(b, i + 1);
       if (d == i + 1) {
         return -1;
       }
@@ -308,7 +289,7 @@ final class Fields {
       if (i < n && (b[i] == '+' || b[i] == '-')) {
         i++;
       }
-      int d = digits(b, i, n);
+      int d = digits(b, i);
       if (d == i) {
         return -1;
       }
@@ -317,8 +298,8 @@ final class Fields {
     return i - start > PLAIN_MAX_NUMBER ? -1 : i;
   }
 
-  private static int digits(byte[] b, int i, int end) {
-    while (i < end && b[i] >= '0' && b[i] <= '9') {
+  private static int digits(byte[] b, int i) {
+    while (i < b.length && b[i] >= '0' && b[i] <= '9') {
       i++;
     }
     return i;
@@ -345,8 +326,8 @@ final class Fields {
     return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE ? (Object) (int) v : (Object) v;
   }
 
-  private static boolean matches(byte[] b, int i, int end, String literal) {
-    if (i + literal.length() > end) {
+  private static boolean matches(byte[] b, int i, String literal) {
+    if (i + literal.length() > b.length) {
       return false;
     }
     for (int k = 0; k < literal.length(); k++) {
