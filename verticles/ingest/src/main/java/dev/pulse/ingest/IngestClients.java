@@ -7,16 +7,6 @@ import java.util.Map;
 /** The settings of ingest's Kafka clients, and why each one matters. */
 final class IngestClients {
 
-  /**
-   * The most a fetch response holds (the client's default is 50 MB; a response of 6 partitions was about 5 MB
-   * here). The client reads each response into one array, and G1 allocates an array of half a region or more
-   * (512 KB at the smallest region size, 1 MB) as humongous, straight into the old generation, where most of an
-   * all-sinks node's concurrent cycles then started. Below that: GC CPU per event 0.64x cold and 0.50x warm,
-   * total pause time 0.6-0.7x, in 3 pairs of bench runs (bench/results/2026-12-07T1054-n2000000-paired.json).
-   * A batch larger than this is still returned whole, alone: nothing stalls.
-   */
-  static final int FETCH_MAX_BYTES = 448 * 1024;
-
   private IngestClients() {
   }
 
@@ -34,7 +24,6 @@ final class IngestClients {
     c.put("auto.offset.reset", "earliest");
     c.put("isolation.level", "read_committed");
     c.put("max.poll.records", String.valueOf(options.maxPollRecords()));
-    c.put("fetch.max.bytes", String.valueOf(FETCH_MAX_BYTES));
     c.put("group.protocol", options.groupProtocol());
     if (IngestOptions.PROTOCOL_CLASSIC.equals(options.groupProtocol())) {
       // incremental rebalancing on the classic protocol too: partitions that stay put keep running

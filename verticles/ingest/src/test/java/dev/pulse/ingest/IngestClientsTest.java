@@ -2,7 +2,6 @@ package dev.pulse.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pulse.common.model.DeadLetter;
 import java.time.Duration;
@@ -28,15 +27,6 @@ class IngestClientsTest {
     assertEquals("consumer", c.get("group.protocol"));
     assertEquals("2000", c.get("max.poll.records"));
     assertFalse(c.containsKey("partition.assignment.strategy"), "the KIP-848 protocol assigns on the broker");
-  }
-
-  @Test
-  void aFetchResponseStaysUnderHalfOfG1sSmallestRegion() {
-    // G1's regions are 1 MB at the least; an array of half a region or more is humongous (allocated old)
-    Map<String, Object> c = IngestClients.consumer(options(IngestOptions.PROTOCOL_CONSUMER), "127.0.0.1:9092", "n1");
-    int fetchMax = Integer.parseInt((String) c.get("fetch.max.bytes"));
-    assertTrue(fetchMax < 512 * 1024, "fetch.max.bytes " + fetchMax);
-    assertTrue(fetchMax >= 256 * 1024, "still several producer batches per fetch: " + fetchMax);
   }
 
   @Test
