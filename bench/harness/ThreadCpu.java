@@ -63,10 +63,11 @@ final class ThreadCpu {
           String stat = Files.readString(task.resolve("stat"));
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-          Task t = tasks.get(task.getFileName().toString());
+          String tid = task.getFileName().toString();
+          Task t = tasks.get(tid);
           if (t == null) {
             t = new Task(kind(Files.readString(task.resolve("comm")).trim()), atStart ? ticks : 0);
-            tasks.put(task.getFileName().toString(), t);
+            tasks.put(tid, t);
           }
           t.last = Math.max(t.last, ticks);
         } catch (IOException | RuntimeException gone) {
