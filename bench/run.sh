@@ -26,6 +26,11 @@
 #                              runs in alternating order; reports the ratios this build / JAR per pair
 #   --against-java-options "..." the baseline's JVM options in such pairs (default: --pulse-java-options); with
 #                              --against the same jar, compares JVM settings
+#   --against-nodes N1,N2      the nodes such pairs run, each cold (default all_sinks; also aggregator,
+#                              lake_writer, enricher: ingest with that sink alone); the warm run stays all sinks
+#   --pulse-set KEY=VALUE      a Pulse setting (a key of conf/pulse.properties) for this build's nodes; repeatable
+#   --against-set KEY=VALUE    the same for the baseline's nodes in --against pairs (default: none); with --against
+#                              the same jar and --pulse-set, compares settings
 #   --keep                     keep the work directory (logs, lake files, GC logs) instead of deleting it
 # Needs Java 17 and Maven; builds the Pulse jar when it is missing or older than the sources, and the peer.
 set -euo pipefail

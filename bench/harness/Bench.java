@@ -34,6 +34,23 @@ public final class Bench {
   static final String ALL_ROLES = "ingest,aggregator,lake-writer,enricher,dashboard";
   static final List<Sink> ALL_SINKS = List.of(Sink.AGGREGATOR, Sink.LAKE_WRITER, Sink.ENRICHER);
 
+  /** A Pulse node the bench measures: its key in the results, the roles it runs and the sinks it waits for. */
+  record Node(String key, String name, String suffix, String roles, List<Sink> sinks) {
+    /** The key without the "pulse_" prefix, as {@code --against-nodes} names it. */
+    String shortKey() {
+      return key.substring("pulse_".length());
+    }
+  }
+
+  /** Ingest with each sink alone, then every sink and the dashboard. */
+  static final List<Node> NODES = List.of(
+      new Node("pulse_aggregator", "Pulse ingest + aggregator", "_agg", "ingest,aggregator",
+          List.of(Sink.AGGREGATOR)),
+      new Node("pulse_lake_writer", "Pulse ingest + lake-writer", "_lake", "ingest,lake-writer",
+          List.of(Sink.LAKE_WRITER)),
+      new Node("pulse_enricher", "Pulse ingest + enricher", "_enr", "ingest,enricher", List.of(Sink.ENRICHER)),
+      new Node("pulse_all_sinks", "Pulse all sinks + dashboard", "_all", ALL_ROLES, ALL_SINKS));
+
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
     long started = System.nanoTime();
@@ -45,6 +62,7 @@ public final class Bench {
         .put("git_commit", System.getProperty("bench.commit", "unknown"))
         .put("events", o.events).put("partitions", PARTITIONS).put("users", USERS).put("pages", PAGES)
         .put("seed", SEED).put("java_options_pulse_and_peer", String.join(" ", o.pulseJavaOptions))
+        .put("pulse_settings", new JsonArray(List.copyOf(o.pulseSettings)))
         .put("warm_up_rounds", o.warmUp).put("lake_roll_interval", "5s").put("lake_roll_inactivity", "1s")
         .put("aggregator_flush_interval", "500ms");
 
@@ -53,7 +71,7 @@ public final class Bench {
         Admin admin = Admin.create(Map.of("bootstrap.servers", infra.bootstrap))) {
       log("Kafka at " + infra.bootstrap + ", PostgreSQL at " + infra.pgUrl());
       BenchContext ctx = new BenchContext(infra.bootstrap, infra.pgUrl(), pg, admin, o.pulseJar, o.peerClasspath,
-          work, o.events, PARTITIONS, o.pulseJavaOptions, o.pulseJavaOptions);
+          work, o.events, PARTITIONS, o.pulseJavaOptions, o.pulseJavaOptions, o.pulseSettings);
 
       String source = BenchContext.inputTopic(tag + "_src");
       result.put("preload", preload(ctx, tag + "_src", ctx.events()));
@@ -73,9 +91,10 @@ public final class Bench {
       if (o.against != null) {
         List<String> baselineOptions = o.againstJavaOptions == null ? o.pulseJavaOptions : o.againstJavaOptions;
         BenchContext baseline = new BenchContext(ctx.bootstrap(), ctx.pgUrl(), pg, admin, o.against, o.peerClasspath,
-            work, o.events, PARTITIONS, baselineOptions, baselineOptions);
+            work, o.events, PARTITIONS, baselineOptions, baselineOptions, o.againstSettings);
         result.put("baseline_jar", o.against.toString())
-            .put("baseline_java_options", String.join(" ", baselineOptions)).mergeIn(PairedRun.run(ctx, baseline, o, tag, source,
+            .put("baseline_java_options", String.join(" ", baselineOptions))
+            .put("baseline_settings", new JsonArray(List.copyOf(o.againstSettings))).mergeIn(PairedRun.run(ctx, baseline, o, tag, source,
             warmSource));
         result.put("total_duration_s", Math.round((System.nanoTime() - started) / 1e9));
         Path file = PairedRun.write(result, o.out);
@@ -112,16 +131,7 @@ public final class Bench {
     rep.put("measurements", m);
 
     m.put("bare_consumer", attempt("bare consumer", () -> BareConsumer.measure(ctx, source, ns + "_perf")));
-    record Node(String key, String name, String suffix, String roles, List<Sink> sinks) {
-    }
-    List<Node> nodes = List.of(
-        new Node("pulse_aggregator", "Pulse ingest + aggregator", "_agg", "ingest,aggregator",
-            List.of(Sink.AGGREGATOR)),
-        new Node("pulse_lake_writer", "Pulse ingest + lake-writer", "_lake", "ingest,lake-writer",
-            List.of(Sink.LAKE_WRITER)),
-        new Node("pulse_enricher", "Pulse ingest + enricher", "_enr", "ingest,enricher", List.of(Sink.ENRICHER)),
-        new Node("pulse_all_sinks", "Pulse all sinks + dashboard", "_all", ALL_ROLES, ALL_SINKS));
-    for (Node n : nodes) {
+    for (Node n : NODES) {
       String namespace = ns + n.suffix();
       m.put(n.key(), attempt(n.name(), () -> {
         TopicCopy.copy(ctx, source, BenchContext.inputTopic(namespace));
@@ -252,6 +262,12 @@ public final class Bench {
     Path against;
     /** The baseline's JVM options, when they differ (e.g. another collector with the same jar). */
     List<String> againstJavaOptions;
+    /** Pulse settings (KEY=VALUE, as {@code pulse run --set} takes them) of this build's nodes. */
+    List<String> pulseSettings = new ArrayList<>();
+    /** The baseline's settings in such pairs: none unless given, so one jar can be compared with a setting. */
+    List<String> againstSettings = new ArrayList<>();
+    /** The nodes such pairs run, by {@link Node#shortKey()}; the warm run is every sink's. */
+    List<Node> againstNodes = List.of(NODES.get(NODES.size() - 1));
     String peerClasspath;
     Path out = Path.of("bench/results");
     /** JVM options of Pulse's nodes and of the Kafka Streams peer alike: the heap settings the README recommends. */
@@ -279,6 +295,9 @@ public final class Bench {
           case "--against" -> o.against = Path.of(args[++i]);
           case "--against-java-options" -> o.againstJavaOptions = args[++i].isBlank() ? List.of()
               : List.of(args[i].trim().split("\\s+"));
+          case "--against-nodes" -> o.againstNodes = nodes(args[++i]);
+          case "--pulse-set" -> o.pulseSettings.add(setting(args[++i]));
+          case "--against-set" -> o.againstSettings.add(setting(args[++i]));
           case "--peer-classpath" -> o.peerClasspath = args[++i];
           case "--out" -> o.out = Path.of(args[++i]);
           case "--pulse-java-options" -> o.pulseJavaOptions = args[++i].isBlank() ? List.of()
@@ -300,6 +319,27 @@ public final class Bench {
         throw new IllegalArgumentException("events and --repeat must be positive, --warm-up at least 0");
       }
       return o;
+    }
+
+    private static String setting(String s) {
+      if (!s.matches("[a-z0-9.-]+=.*")) {
+        throw new IllegalArgumentException("a setting is KEY=VALUE (a key of conf/pulse.properties), not '" + s + "'");
+      }
+      return s;
+    }
+
+    private static List<Node> nodes(String names) {
+      List<Node> chosen = new ArrayList<>();
+      for (String name : names.split(",")) {
+        String n = name.trim();
+        chosen.add(NODES.stream().filter(node -> node.shortKey().equals(n)).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("--against-nodes: unknown node '" + n + "'; known: "
+                + NODES.stream().map(Node::shortKey).toList())));
+      }
+      if (chosen.isEmpty()) {
+        throw new IllegalArgumentException("--against-nodes: name at least one node");
+      }
+      return List.copyOf(chosen);
     }
   }
 }

@@ -6,9 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.admin.Admin;
 
-/** What every measurement of a run shares: the servers, the jars, the input size and where to put files. */
+/**
+ * What every measurement of a run shares: the servers, the jars, the input size and where to put files, and the
+ * JVM options and Pulse settings ({@code KEY=VALUE}, given to {@code pulse run --set}) of the nodes.
+ */
 record BenchContext(String bootstrap, String pgUrl, Connection pg, Admin admin, Path pulseJar, String peerClasspath,
-    Path work, long events, int partitions, List<String> pulseJavaOptions, List<String> peerJavaOptions) {
+    Path work, long events, int partitions, List<String> pulseJavaOptions, List<String> peerJavaOptions,
+    List<String> pulseSettings) {
 
   static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 

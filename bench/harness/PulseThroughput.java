@@ -22,7 +22,7 @@ final class PulseThroughput {
 
   /**
    * Starts a node of {@code roles} on the topic of {@code namespace}: lake rolls every 5 s or after 1 s without
-   * rows, no cluster.
+   * rows, no cluster, and the settings the bench was given.
    */
   static ChildProcess start(BenchContext ctx, String namespace, String roles, Path dir) throws Exception {
     List<String> args = new ArrayList<>(List.of("run", "--roles", roles,
@@ -34,6 +34,10 @@ final class PulseThroughput {
         "--set", "cluster.enabled=false",
         "--set", "dashboard.port=0",
         "--set", "node.name=bench-" + namespace));
+    for (String setting : ctx.pulseSettings()) {
+      args.add("--set");
+      args.add(setting);
+    }
     return ChildProcess.start(ctx.pulse(List.of(GcLog.option(dir.resolve("gc.log"))), args), dir,
         Map.of("KAFKA_BOOTSTRAP_SERVERS", ctx.bootstrap(), "PG_URL", ctx.pgUrl()), dir.resolve("pulse.log"),
         List.of(READY, DASHBOARD));
