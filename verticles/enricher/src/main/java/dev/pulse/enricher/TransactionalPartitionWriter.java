@@ -105,23 +105,7 @@ final class TransactionalPartitionWriter {
   /** Fences any previous owner, then reads where the committed enriched output ends. */
   Future<SinkCheckpoint> open() {
     return onThread(() -> {
-      Map<String, Object> config = new HashMap<>();
-      config.put("bootstrap.servers", bootstrapServers);
-      config.put("transactional.id", transactionalId());
-      config.put("client.id", transactionalId());
-      config.put("enable.idempotence", "true");
-      config.put("acks", "all");
-      config.put("linger.ms", "5");
-      // One produce request at a time: with Kafka 4's transactions v2 a produce adds its partitions to the
-      // transaction itself, and a second request sent while the first one's addition is still being written was
-      // answered CONCURRENT_TRANSACTIONS, the batches behind it OUT_OF_ORDER_SEQUENCE_NUMBER (retried, nothing
-      // lost, but logged as errors by the broker). Measured: no loss of throughput.
-      config.put("max.in.flight.requests.per.connection", "1");
-      config.put("batch.size", String.valueOf(256 * 1024));
-      // a dead letter keeps its original size, up to what the broker accepted, plus Pulse's headers
-      config.put("max.request.size", String.valueOf(DeadLetter.MAX_RECORD_BYTES));
-      config.put("compression.type", "lz4");
-      config.put("transaction.timeout.ms", String.valueOf(options.transactionTimeout().toMillis()));
+      Map<String, Object> config = producerConfig(options, bootstrapServers, transactionalId());
       producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
       // Aborts whatever a previous owner left open and fences it: its commits fail from now on.
       producer.initTransactions();
@@ -138,6 +122,31 @@ final class TransactionalPartitionWriter {
       }
       return new SinkCheckpoint(nextOffset, watermark, maxEventTime);
     });
+  }
+
+  /** The settings of a partition's transactional producer: the user's tuning, then what exactly-once rests on. */
+  static Map<String, Object> producerConfig(EnricherOptions options, String bootstrapServers,
+      String transactionalId) {
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", bootstrapServers);
+    config.put("linger.ms", "5");
+    config.put("batch.size", String.valueOf(256 * 1024));
+    config.put("compression.type", "lz4");
+    // the user's tuning (enricher.producer.*) over the three above; EnricherOptions refuses the names below
+    config.putAll(options.producerSettings());
+    config.put("transactional.id", transactionalId);
+    config.put("client.id", transactionalId);
+    config.put("enable.idempotence", "true");
+    config.put("acks", "all");
+    // One produce request at a time: with Kafka 4's transactions v2 a produce adds its partitions to the
+    // transaction itself, and a second request sent while the first one's addition is still being written was
+    // answered CONCURRENT_TRANSACTIONS, the batches behind it OUT_OF_ORDER_SEQUENCE_NUMBER (retried, nothing
+    // lost, but logged as errors by the broker). Measured: no loss of throughput.
+    config.put("max.in.flight.requests.per.connection", "1");
+    // a dead letter keeps its original size, up to what the broker accepted, plus Pulse's headers
+    config.put("max.request.size", String.valueOf(DeadLetter.MAX_RECORD_BYTES));
+    config.put("transaction.timeout.ms", String.valueOf(options.transactionTimeout().toMillis()));
+    return config;
   }
 
   /** Completes once the batch's records and offsets are committed in a transaction. */

@@ -13,10 +13,11 @@ final class IngestClients {
   /**
    * The group member that reads the input: offsets are committed by ingest only once every sink has made them
    * durable, never automatically, and only committed records are read (a transactional producer's aborted
-   * writes never become events).
+   * writes never become events). Settings given under {@code ingest.consumer.} come on top.
    */
   static Map<String, Object> consumer(IngestOptions options, String bootstrapServers, String clientId) {
-    Map<String, Object> c = new HashMap<>();
+    // the user's tuning first: what follows is what Pulse relies on (IngestOptions refuses those names anyway)
+    Map<String, Object> c = new HashMap<>(options.consumerSettings());
     c.put("bootstrap.servers", bootstrapServers);
     c.put("group.id", options.groupId());
     c.put("client.id", clientId);

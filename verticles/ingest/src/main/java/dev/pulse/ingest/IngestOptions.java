@@ -1,11 +1,16 @@
 package dev.pulse.ingest;
 
+import dev.pulse.common.config.KafkaClientSettings;
 import dev.pulse.common.config.PulseConfig;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 
-/** Ingest's settings, checked once at start. */
+/**
+ * Ingest's settings, checked once at start; {@code consumerSettings} are the consumer's own settings given under
+ * {@code ingest.consumer.} (tuning only: the ones Pulse relies on are refused).
+ */
 public record IngestOptions(
     String groupId,
     String groupProtocol,
@@ -19,7 +24,8 @@ public record IngestOptions(
     Duration maxRetryBackoff,
     boolean resetOnInputReset,
     Duration handoverTimeout,
-    Duration sinkTimeout) {
+    Duration sinkTimeout,
+    Map<String, String> consumerSettings) {
 
   public static final String PROTOCOL_CONSUMER = "consumer";
   public static final String PROTOCOL_CLASSIC = "classic";
@@ -46,13 +52,14 @@ public record IngestOptions(
         ON_INPUT_RESET_RESET.equals(config.oneOf("ingest.on.input.reset",
             Set.of(ON_INPUT_RESET_REFUSE, ON_INPUT_RESET_RESET))),
         config.duration("ingest.handover.timeout", Duration.ZERO, Duration.ofMinutes(4)),
-        config.duration("ingest.sink.timeout", Duration.ofSeconds(1), Duration.ofHours(1)));
+        config.duration("ingest.sink.timeout", Duration.ofSeconds(1), Duration.ofHours(1)),
+        KafkaClientSettings.consumer(config));
   }
 
   /** These options with {@code auto} replaced by what the broker supports. */
   public IngestOptions withGroupProtocol(String protocol) {
     return new IngestOptions(groupId, protocol, maxPollRecords, maxInflightBatches, maxEventBytes, maxFutureSkew,
         minEventTime, progressInterval, stallTimeout, maxRetryBackoff, resetOnInputReset, handoverTimeout,
-        sinkTimeout);
+        sinkTimeout, consumerSettings);
   }
 }

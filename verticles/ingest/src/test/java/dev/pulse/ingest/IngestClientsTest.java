@@ -2,7 +2,10 @@ package dev.pulse.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.pulse.common.config.ConfigException;
+import dev.pulse.common.config.PulseConfig;
 import dev.pulse.common.model.DeadLetter;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,9 +15,31 @@ import org.junit.jupiter.api.Test;
 class IngestClientsTest {
 
   private static IngestOptions options(String protocol) {
+    return options(protocol, Map.of());
+  }
+
+  private static IngestOptions options(String protocol, Map<String, String> consumerSettings) {
     return new IngestOptions("pulse-ingest", protocol, 2_000, 8, 262_144, Duration.ofMinutes(5),
         Instant.parse("2000-01-01T00:00:00Z"), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(30),
-        false, Duration.ofSeconds(30), Duration.ofSeconds(60));
+        false, Duration.ofSeconds(30), Duration.ofSeconds(60), consumerSettings);
+  }
+
+  @Test
+  void settingsGivenUnderIngestConsumerReachTheConsumer() {
+    PulseConfig config = PulseConfig.defaults().with(Map.of("ingest.consumer.fetch.max.bytes", "8388608",
+        "ingest.consumer.max.partition.fetch.bytes", "2097152"));
+    IngestOptions o = IngestOptions.from(config, "ns");
+    Map<String, Object> c = IngestClients.consumer(o, "127.0.0.1:9092", "n1");
+    assertEquals("8388608", c.get("fetch.max.bytes"));
+    assertEquals("2097152", c.get("max.partition.fetch.bytes"));
+    assertEquals("read_committed", c.get("isolation.level"));
+  }
+
+  @Test
+  void aConsumerSettingPulseReliesOnIsRefusedAtStartWithItsKey() {
+    PulseConfig config = PulseConfig.defaults().with(Map.of("ingest.consumer.enable.auto.commit", "true"));
+    ConfigException e = assertThrows(ConfigException.class, () -> IngestOptions.from(config, "ns"));
+    assertEquals("ingest.consumer.enable.auto.commit", e.key());
   }
 
   @Test

@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
 /**
  * Pulse's configuration: the defaults of {@code conf/pulse.properties}, overridden by an optional file,
  * then the environment, then explicit overrides. Keys are fixed by the defaults file, so a misspelled key
- * is an error rather than a silently ignored setting. Values are checked when read, and every error names
- * the key and where its value came from.
+ * is an error rather than a silently ignored setting; the one exception is a key under a {@link #PASS_THROUGH}
+ * prefix, a Kafka client's own setting, which the client's reader checks against the client's settings. Values
+ * are checked when read, and every error names the key and where its value came from.
  */
 public final class PulseConfig {
 
@@ -44,6 +45,13 @@ public final class PulseConfig {
       Map.entry("PULSE_PARTITIONS", "topics.partitions"),
       Map.entry("PULSE_ALLOWED_LATENESS", "watermark.allowed.lateness"),
       Map.entry("PULSE_API_TOKEN", "dashboard.api.token"));
+
+  /**
+   * Prefixes under which any key is taken and handed, without the prefix, to a Kafka client: ingest's consumer,
+   * the enricher's producer ({@code ingest.consumer.fetch.max.bytes=8MB} style keys are Kafka's own names and
+   * values). Environment names map back by lower case and dots for underscores (Kafka's names have none).
+   */
+  public static final List<String> PASS_THROUGH = List.of("ingest.consumer.", "enricher.producer.");
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
@@ -113,6 +121,9 @@ public final class PulseConfig {
     Map<String, String> newOrigins = new LinkedHashMap<>(origins);
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
       String key = byEnvName.get(e.getKey());
+      if (key == null) {
+        key = passThroughKey(e.getKey());
+      }
       if (key != null) {
         newValues.put(key, e.getValue().trim());
         newOrigins.put(key, "environment variable " + e.getKey());
@@ -130,7 +141,7 @@ public final class PulseConfig {
     Map<String, String> newValues = new LinkedHashMap<>(values);
     Map<String, String> newOrigins = new LinkedHashMap<>(origins);
     for (Map.Entry<String, String> e : overrides.entrySet()) {
-      if (!values.containsKey(e.getKey())) {
+      if (!values.containsKey(e.getKey()) && !isPassThrough(e.getKey())) {
         throw new ConfigException(e.getKey(), "unknown config key '" + e.getKey() + "' (from " + origin
             + "); known keys are listed in conf/pulse.properties");
       }
@@ -138,6 +149,32 @@ public final class PulseConfig {
       newOrigins.put(e.getKey(), origin);
     }
     return new PulseConfig(newValues, newOrigins);
+  }
+
+  /** The keys under {@code prefix} (one of {@link #PASS_THROUGH}), without it, in key order. */
+  public Map<String, String> under(String prefix) {
+    Map<String, String> m = new java.util.TreeMap<>();
+    values.forEach((k, v) -> {
+      if (k.startsWith(prefix)) {
+        m.put(k.substring(prefix.length()), v);
+      }
+    });
+    return m;
+  }
+
+  static boolean isPassThrough(String key) {
+    return PASS_THROUGH.stream().anyMatch(p -> key.startsWith(p) && key.length() > p.length());
+  }
+
+  /** The pass-through key an environment variable names, or null. */
+  private static String passThroughKey(String envName) {
+    for (String prefix : PASS_THROUGH) {
+      String envPrefix = envName(prefix.substring(0, prefix.length() - 1)) + "_";
+      if (envName.startsWith(envPrefix) && envName.length() > envPrefix.length()) {
+        return prefix + envName.substring(envPrefix.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+      }
+    }
+    return null;
   }
 
   public static String envName(String key) {
