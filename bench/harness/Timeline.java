@@ -6,15 +6,16 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * The moments that make a throughput figure: process launch, end of start-up, and the moment the whole input is
- * done; and the steady window, from the first sample at which 10 % of the input is durable to the first at which
+ * The moments that make a throughput figure: process launch, end of start-up, the moment the followed progress
+ * holds the whole input and the moment everything is done (with every sink but the lake followed, the gap between
+ * the two is the lake's last roll); and the steady window, from the first sample at which 10 % of the input is durable to the first at which
  * 90 % is, with the process's CPU time and the machine's load at both ends. The window leaves out start-up, the
  * first lake roll or checkpoint (durable progress moves in steps) and the tail, where a run only waits for the
  * last roll.
  */
 record Timeline(long launched, long ready, long first, long progressAtFirst, long cpuAtFirst, long last,
-    long progressAtLast, long cpuAtLast, double steadyMachineBusyPct, JsonObject steadyCpuSplit, long done,
-    long cpuAtDone, long peakRssKb) {
+    long progressAtLast, long cpuAtLast, double steadyMachineBusyPct, JsonObject steadyCpuSplit, long progressDone,
+    long done, long cpuAtDone, long peakRssKb) {
 
   /** Where the steady window starts and ends, as shares of the input made durable. */
   record Window(double from, double to) {
@@ -49,6 +50,7 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
     long cpuAtLast = 0;
     MachineCpu machineAtLast = null;
     JsonObject split = null;
+    long progressDone = -1;
     int samples = 0;
     while (true) {
       long now = System.nanoTime();
@@ -70,11 +72,14 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
         threads.sample();
         split = threads.split(progressAtLast - progressAtFirst);
       }
+      if (covered >= events && progressDone < 0) {
+        progressDone = now;
+      }
       if (covered >= events && alsoDone.getAsBoolean()) {
         long cpu = p.cpuNanos();
         long ready = p.seen(readyText).map(ChildProcess.Seen::nanos).orElse(first);
         return new Timeline(p.launchedNanos(), ready, first, progressAtFirst, cpuAtFirst, last, progressAtLast,
-            cpuAtLast, machineAtLast.busyPercentSince(machineAtFirst), split, now, cpu, p.peakRssKb());
+            cpuAtLast, machineAtLast.busyPercentSince(machineAtFirst), split, progressDone, now, cpu, p.peakRssKb());
       }
       p.peakRssKb();
       if (!p.alive()) {
@@ -103,7 +108,11 @@ record Timeline(long launched, long ready, long first, long progressAtFirst, lon
         .put("after_startup_events_per_s", done > ready ? round(events / ((done - ready) / 1e9)) : null)
         .put("whole_process_events_per_s", round(events / wall))
         .put("startup_s", round2((ready - launched) / 1e9))
+        .put("steady_from_s", first != -1 ? round2((first - launched) / 1e9) : null)
+        .put("steady_to_s", last != -1 ? round2((last - launched) / 1e9) : null)
         .put("done_s", round2(wall))
+        // when the followed progress held every event; done_s waits for alsoDone too (the lake's last roll)
+        .put("progress_done_s", round2((progressDone - launched) / 1e9))
         .put("cpu_us_per_event", round2(cpuAtDone / 1e3 / events))
         .put("steady_cpu_us_per_event", steady ? round2((cpuAtLast - cpuAtFirst) / 1e3 / steadyEvents) : null)
         .put("steady_process_cpu_pct_of_machine", steady
