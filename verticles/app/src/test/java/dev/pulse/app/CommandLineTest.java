@@ -54,6 +54,22 @@ class CommandLineTest {
   }
 
   @Test
+  void aKafkaClientSettingPulseReliesOnOrCannotParseStopsRun() {
+    Outcome reserved = execute("run", "--set", "ingest.consumer.isolation.level=read_uncommitted");
+    assertEquals(2, reserved.exitCode());
+    assertTrue(reserved.stderr().contains("ingest.consumer.isolation.level"), reserved.stderr());
+    assertTrue(reserved.stderr().contains("reads committed records only"), reserved.stderr());
+
+    Outcome bad = execute("run", "--set", "enricher.producer.linger.ms=soon");
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.stderr().contains("enricher.producer.linger.ms"), bad.stderr());
+
+    Outcome unknown = execute("run", "--set", "ingest.consumer.fetch.max.byte=1");
+    assertEquals(2, unknown.exitCode());
+    assertTrue(unknown.stderr().contains("not a setting of the Kafka consumer"), unknown.stderr());
+  }
+
+  @Test
   void produceRejectsSharesThatDoNotAddUp() {
     Outcome o = execute("produce", "--late-share", "0.7", "--invalid-share", "0.6", "--count", "1");
     assertEquals(2, o.exitCode());
