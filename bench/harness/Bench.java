@@ -50,6 +50,8 @@ public final class Bench {
           List.of(Sink.LAKE_WRITER)),
       new Node("pulse_enricher", "Pulse ingest + enricher", "_enr", "ingest,enricher", List.of(Sink.ENRICHER)),
       new Node("pulse_all_sinks", "Pulse all sinks + dashboard", "_all", ALL_ROLES, ALL_SINKS));
+  /** The node with every sink and the dashboard (the last of {@link #NODES}). */
+  static final Node ALL_SINKS_NODE = NODES.get(NODES.size() - 1);
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
@@ -267,7 +269,7 @@ public final class Bench {
     /** The baseline's settings in such pairs: none unless given, so one jar can be compared with a setting. */
     List<String> againstSettings = new ArrayList<>();
     /** The nodes such pairs run, by {@link Node#shortKey()}; the warm run is every sink's. */
-    List<Node> againstNodes = List.of(NODES.get(NODES.size() - 1));
+    List<Node> againstNodes = List.of(ALL_SINKS_NODE);
     String peerClasspath;
     Path out = Path.of("bench/results");
     /** JVM options of Pulse's nodes and of the Kafka Streams peer alike: the heap settings the README recommends. */

@@ -23,9 +23,6 @@ final class PairedRun {
       "steady_cpu_split.application_us_per_event", "whole_process_events_per_s", "cpu_us_per_event", "peak_rss_mb",
       "gc_pause_total_ms", "gc_pause_max_ms");
 
-  /** The node with every sink and the dashboard, whose warm run the pairs add. */
-  private static final Bench.Node ALL = Bench.NODES.get(Bench.NODES.size() - 1);
-
   private PairedRun() {
   }
 
@@ -48,7 +45,7 @@ final class PairedRun {
         }
         if (warmSource != null) {
           long events = (o.warmUp + 1) * ctx.events();
-          m.put(who + "_all_sinks_warm", measure(ctx, ALL, "Pulse all sinks, warm (" + who + ")", ns + "_w",
+          m.put(who + "_all_sinks_warm", measure(ctx, Bench.ALL_SINKS_NODE, "Pulse all sinks, warm (" + who + ")", ns + "_w",
               warmSource, events, Bench.warmWindow(o.warmUp)));
         }
       }

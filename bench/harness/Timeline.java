@@ -8,10 +8,10 @@ import java.util.function.LongSupplier;
 /**
  * The moments that make a throughput figure: process launch, end of start-up, the moment the followed progress
  * holds the whole input and the moment everything is done (with every sink but the lake followed, the gap between
- * the two is the lake's last roll); and the steady window, from the first sample at which 10 % of the input is durable to the first at which
- * 90 % is, with the process's CPU time and the machine's load at both ends. The window leaves out start-up, the
- * first lake roll or checkpoint (durable progress moves in steps) and the tail, where a run only waits for the
- * last roll.
+ * the two is the lake's last roll); and the steady window, from the first sample at which 10 % of the input is
+ * durable to the first at which 90 % is, with the process's CPU time and the machine's load at both ends. The
+ * window leaves out start-up, the first lake roll or checkpoint (durable progress moves in steps) and the tail,
+ * where a run only waits for the last roll.
  */
 record Timeline(long launched, long ready, long first, long progressAtFirst, long cpuAtFirst, long last,
     long progressAtLast, long cpuAtLast, double steadyMachineBusyPct, JsonObject steadyCpuSplit, long progressDone,
