@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -57,8 +58,7 @@ class NodeCrashIT {
     int pageViews = 0;
     Set<String> ids = new HashSet<>();
     long start = System.nanoTime();
-    boolean killed = false;
-    long killedAt = 0;
+    CompletableFuture<Long> takeover = null;
     boolean restarted = false;
     for (int i = 0; i < EVENTS; i++) {
       boolean pageView = i % 3 != 0;
@@ -82,10 +82,9 @@ class NodeCrashIT {
           TimeUnit.NANOSECONDS.sleep(wait);
         }
       }
-      if (!killed && i == EVENTS / 3) {
+      if (takeover == null && i == EVENTS / 3) {
         b.kill();
-        killedAt = System.nanoTime();
-        killed = true;
+        takeover = timeUntilClaimedAgain("b");
       }
       if (!restarted && i == 2 * EVENTS / 3) {
         startNode("b-again", "127.0.0.3");
@@ -95,9 +94,7 @@ class NodeCrashIT {
     fixture.producer().flush();
 
     // Then the killed node's partitions are taken over within 15 s (Kafka's session timeout is 10 s)
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> fixture.queryLong(
-        "SELECT count(*) FROM pulse_partition_progress WHERE owner = 'b'") == 0);
-    long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
+    long failoverMs = takeover.get(90, TimeUnit.SECONDS);
     System.out.printf("node-crash: the partitions of the SIGKILLed node were claimed again %d ms after the kill%n",
         failoverMs);
     assertTrue(failoverMs <= 15_000, "failover took " + failoverMs + " ms");
@@ -119,6 +116,20 @@ class NodeCrashIT {
         "every invalid record dead-lettered once");
   }
 
+
+  /**
+   * Times, from now, until no partition is owned by {@code node} any more. It runs beside the test's own thread,
+   * which goes on producing and blocks for seconds while the node starts again: timed from there, the takeover
+   * would include that start-up.
+   */
+  private CompletableFuture<Long> timeUntilClaimedAgain(String node) {
+    long from = System.nanoTime();
+    return CompletableFuture.supplyAsync(() -> {
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> fixture.queryLong(
+          "SELECT count(*) FROM pulse_partition_progress WHERE owner = '" + node + "'") == 0);
+      return (System.nanoTime() - from) / 1_000_000;
+    });
+  }
 
   private NodeProcess startNode(String name, String address) {
     NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
