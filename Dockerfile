@@ -20,6 +20,13 @@ RUN command -v curl && command -v setpriv \
 WORKDIR /app
 COPY --from=build /src/verticles/app/target/pulse.jar /app/pulse.jar
 COPY docker/entrypoint.sh /app/entrypoint.sh
+# A class-data archive (AppCDS) of what a node loads: one training run of the whole pipeline, on its own
+# temporary embedded Kafka and PostgreSQL, writes it at exit; JAVA_OPTS below maps it at every start instead of
+# loading, verifying and linking those classes again. It must come from the JVM that reads it, hence here, in
+# the runtime image. Measured (README, "Start-up: a class-data archive"; 3 pairs of 2M events against the same
+# jar without it): start-up 2.0-2.8 s instead of 3.6-5.8 s, 45 MB more RSS at the peak (clean file pages).
+RUN java -Xmx512m -XX:NewSize=200m -XX:ArchiveClassesAtExit=/app/pulse.jsa -jar /app/pulse.jar run --training-run \
+ && test -s /app/pulse.jsa
 # No USER line: the entrypoint starts as root only to make a bind-mounted lake folder writable for pulse, then
 # runs Java as pulse (uid 10001), as the postgres image does with its data folder. Started with --user, it
 # skips that step.
@@ -34,7 +41,7 @@ COPY docker/entrypoint.sh /app/entrypoint.sh
 # checkpoints resume it.
 ENV PULSE_LAKE_DIR=/data/lake \
     PULSE_DASHBOARD_HOST=0.0.0.0 \
-    JAVA_OPTS="-Xmx512m -XX:NewSize=200m -XX:+ExitOnOutOfMemoryError"
+    JAVA_OPTS="-Xmx512m -XX:NewSize=200m -XX:SharedArchiveFile=/app/pulse.jsa -XX:+ExitOnOutOfMemoryError"
 EXPOSE 8080 5701
 ENTRYPOINT ["/app/entrypoint.sh"]
 CMD ["run"]

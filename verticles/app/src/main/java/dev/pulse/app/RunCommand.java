@@ -35,6 +35,13 @@ public final class RunCommand implements Callable<Integer> {
           + "Without it such partitions are refused and reported in /health.")
   boolean resetOnNewTopic;
 
+  @Option(names = "--training-run",
+      description = "Run the pipeline once on private, temporary, embedded Kafka and PostgreSQL with "
+          + TrainingRun.EVENTS + " synthetic events, stop and exit. With -XX:ArchiveClassesAtExit=pulse.jsa the "
+          + "JVM then writes a class-data archive that makes later starts with -XX:SharedArchiveFile=pulse.jsa "
+          + "faster. The configured Kafka, PostgreSQL, lake and cluster are not touched.")
+  boolean trainingRun;
+
   @Override
   public Integer call() throws InterruptedException {
     PulseConfig config;
@@ -49,6 +56,9 @@ public final class RunCommand implements Callable<Integer> {
       }
       config = configOptions.load(extra);
       PulseNode.checkConfig(config);
+      if (trainingRun) {
+        return TrainingRun.run(config);
+      }
       CrashPoints.armed().ifPresent(point -> System.err.println("pulse: test crash point armed: " + point
           + " (the node halts there with status " + CrashPoints.EXIT_STATUS + ")"));
       KafkaOptions kafka = KafkaOptions.from(config);
