@@ -165,6 +165,21 @@ class ComposeFileTest {
   }
 
   @Test
+  void everyNodeMapsTheClassDataArchiveTheImageMakes() throws IOException {
+    String dockerfile = Files.readString(ROOT.resolve("Dockerfile"), StandardCharsets.UTF_8);
+    Matcher made = Pattern.compile(
+        "RUN java .*-XX:ArchiveClassesAtExit=(\\S+) -jar /app/pulse\\.jar run --training-run").matcher(dockerfile);
+    assertTrue(made.find(), "the image makes its archive in a training run of its own jar");
+    String mapped = "-XX:SharedArchiveFile=" + made.group(1);
+    Matcher imageOptions = Pattern.compile("JAVA_OPTS=\"([^\"]*)\"").matcher(dockerfile);
+    assertTrue(imageOptions.find(), "the image sets JAVA_OPTS");
+    assertTrue(imageOptions.group(1).contains(mapped), imageOptions.group(1));
+    for (String node : PULSE_NODES) {
+      assertTrue(env(defaults, node, "JAVA_OPTS").contains(mapped), node + ": " + env(defaults, node, "JAVA_OPTS"));
+    }
+  }
+
+  @Test
   void theLakeIsAFolderOfTheHostThatDuckDbCanRead() {
     assertTrue(mounts(defaults, "worker").contains(new Mount(ROOT.resolve("data/lake").toString(), "/data/lake")),
         mounts(defaults, "worker").toString());

@@ -37,7 +37,7 @@ class ClassDataArchiveIT {
     // When a training run is started with -XX:ArchiveClassesAtExit
     String training = run(dir.resolve("training.log"), 240, "-Xmx512m", "-XX:NewSize=200m",
         "-XX:ArchiveClassesAtExit=" + archive, "-jar", jar.toString(), "run", "--training-run",
-        "--set=lake.dir=" + configuredLake);
+        "--set=lake.dir=" + configuredLake, "--set=cluster.enabled=false");
 
     // Then every sink took every valid event, the invalid ones aside, and nothing went to the configured lake
     Matcher m = SUMMARY.matcher(training);
