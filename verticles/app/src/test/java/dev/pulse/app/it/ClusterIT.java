@@ -65,14 +65,18 @@ class ClusterIT {
     fixture.createTopics();
     String members = String.join(",", WORKERS) + "," + DASHBOARD;
     for (int i = 0; i < WORKERS.size(); i++) {
-      nodes.add(NodeProcess.start(fixture, "worker-" + (i + 1), cluster(WORKERS.get(i), members,
+      nodes.add(NodeProcess.launch(fixture, "worker-" + (i + 1), cluster(WORKERS.get(i), members,
           "ingest,aggregator,lake-writer,enricher"), List.of()));
+      if (i == 0) {
+        nodes.get(0).awaitRunning(); // first, so that the others join it; they start side by side
+      }
     }
     Map<String, String> dashboardSettings = new HashMap<>(cluster(DASHBOARD, members, "dashboard"));
     dashboardSettings.put("dashboard.host", DASHBOARD);
     dashboardSettings.put("dashboard.port", "0");
-    NodeProcess dashboard = NodeProcess.start(fixture, "dashboard", dashboardSettings, List.of());
+    NodeProcess dashboard = NodeProcess.launch(fixture, "dashboard", dashboardSettings, List.of());
     nodes.add(dashboard);
+    nodes.forEach(NodeProcess::awaitRunning);
     await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong(
         "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == WORKERS.size());
     Matcher url = DASHBOARD_URL.matcher(dashboard.output());

@@ -55,9 +55,10 @@ class FrozenNodeIT {
     fixture = new PipelineFixture(Map.of("topics.partitions", "6", "watermark.allowed.lateness", "10m",
         "lake.roll.interval", "2s"));
     fixture.createTopics();
-    NodeProcess a = startNode("a", "127.0.0.2", "ingest,aggregator,lake-writer,enricher,dashboard");
-    NodeProcess b = startNode("b", "127.0.0.3", "ingest,aggregator,lake-writer,enricher");
-    startNode("c", "127.0.0.4", "ingest,aggregator,lake-writer,enricher");
+    NodeProcess a = launchNode("a", "127.0.0.2", "ingest,aggregator,lake-writer,enricher,dashboard").awaitRunning();
+    NodeProcess b = launchNode("b", "127.0.0.3", "ingest,aggregator,lake-writer,enricher"); // b and c join a
+    launchNode("c", "127.0.0.4", "ingest,aggregator,lake-writer,enricher").awaitRunning();
+    b.awaitRunning();
     Matcher port = DASHBOARD_PORT.matcher(a.output());
     assertTrue(port.find(), "node a prints its dashboard's address; see " + a.log());
     int dashboard = Integer.parseInt(port.group(1));
@@ -138,8 +139,8 @@ class FrozenNodeIT {
     return (System.nanoTime() - nanos) / 1_000_000;
   }
 
-  private NodeProcess startNode(String name, String address, String roles) {
-    NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
+  private NodeProcess launchNode(String name, String address, String roles) {
+    NodeProcess node = NodeProcess.launch(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
         "cluster.members", MEMBERS, "roles", roles, "dashboard.host", "127.0.0.1"), List.of());
     nodes.add(node);
     return node;

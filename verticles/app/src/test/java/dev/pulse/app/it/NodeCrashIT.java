@@ -48,9 +48,10 @@ class NodeCrashIT {
     fixture = new PipelineFixture(Map.of("topics.partitions", "6", "watermark.allowed.lateness", "10m",
         "lake.roll.interval", "300ms"));
     fixture.createTopics();
-    startNode("a", "127.0.0.2");
-    NodeProcess b = startNode("b", "127.0.0.3");
-    startNode("c", "127.0.0.4");
+    startNode("a", "127.0.0.2"); // first, so that the others join it
+    NodeProcess b = launchNode("b", "127.0.0.3");
+    launchNode("c", "127.0.0.4").awaitRunning();
+    b.awaitRunning();
     await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong(
         "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == 3);
 
@@ -132,7 +133,11 @@ class NodeCrashIT {
   }
 
   private NodeProcess startNode(String name, String address) {
-    NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
+    return launchNode(name, address).awaitRunning();
+  }
+
+  private NodeProcess launchNode(String name, String address) {
+    NodeProcess node = NodeProcess.launch(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
         "cluster.members", MEMBERS), List.of());
     nodes.add(node);
     return node;

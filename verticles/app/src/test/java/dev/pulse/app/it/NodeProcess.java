@@ -32,10 +32,24 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts a node and waits until it says it runs; fails with the path of its log otherwise. */
   static NodeProcess start(PipelineFixture fixture, String name, Map<String, String> extra, List<String> jvmOptions) {
+    NodeProcess node = launch(fixture, name, extra, jvmOptions);
+    node.awaitRunning();
+    return node;
+  }
+
+  /**
+   * Starts a node without waiting for it, so that several start side by side (a JVM's start-up and its Hazelcast
+   * join take seconds, most of it waiting); {@link #awaitRunning()} waits for it.
+   */
+  static NodeProcess launch(PipelineFixture fixture, String name, Map<String, String> extra,
+      List<String> jvmOptions) {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java,
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-Xmx512m", "-XX:NewSize=200m")); // the heap settings README and Dockerfile recommend
+        "-Xmx512m", "-XX:NewSize=200m", // the heap settings README and Dockerfile recommend
+        // C1 only: up to five JVMs share two cores here, and C2 alone took a fifth of a core per node for the
+        // first 100 s of a test (ScaleOutIT, 22 s of 100), which made a node's start take a minute
+        "-XX:TieredStopAtLevel=1"));
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pulse.app.Main", "run",
         "--set=node.name=" + name));
@@ -45,20 +59,24 @@ final class NodeProcess implements AutoCloseable {
     try {
       Files.createDirectories(log.getParent());
       Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      NodeProcess node = new NodeProcess(name, p, log);
-      try {
-        await().atMost(Duration.ofSeconds(90)).until(() -> !p.isAlive() || node.output().contains("Pulse is running"));
-      } catch (RuntimeException e) {
-        node.close();
-        throw e;
-      }
-      if (!p.isAlive()) {
-        throw new IllegalStateException("node " + name + " failed to start, see " + log);
-      }
-      return node;
+      return new NodeProcess(name, p, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Waits until the node says it runs; kills it and fails with the path of its log otherwise. */
+  NodeProcess awaitRunning() {
+    try {
+      await().atMost(Duration.ofSeconds(90)).until(() -> !process.isAlive() || output().contains("Pulse is running"));
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    if (!process.isAlive()) {
+      throw new IllegalStateException("node " + name + " failed to start, see " + log);
+    }
+    return this;
   }
 
   String name() {

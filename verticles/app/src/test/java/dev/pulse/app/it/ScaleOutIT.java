@@ -65,8 +65,10 @@ class ScaleOutIT {
     sending.start();
     await().atMost(Duration.ofSeconds(30)).until(() -> producer.sent.get() > 3_000);
     long joining = System.nanoTime();
-    NodeProcess b = startNode("b", "127.0.0.3", List.of());
-    NodeProcess c = startNode("c", "127.0.0.4", List.of());
+    NodeProcess b = launchNode("b", "127.0.0.3");
+    NodeProcess c = launchNode("c", "127.0.0.4");
+    b.awaitRunning();
+    c.awaitRunning();
     long started = (System.nanoTime() - joining) / 1_000_000;
     await().atMost(Duration.ofSeconds(90)).until(() -> fixture.queryLong(
         "SELECT count(DISTINCT owner) FROM pulse_partition_progress") == 3);
@@ -128,10 +130,21 @@ class ScaleOutIT {
 
 
   private NodeProcess startNode(String name, String address, List<String> jvmOptions) {
-    NodeProcess node = NodeProcess.start(fixture, name, Map.of("cluster.enabled", "true", "cluster.host", address,
-        "cluster.members", "127.0.0.2,127.0.0.3,127.0.0.4"), jvmOptions);
+    NodeProcess node = NodeProcess.start(fixture, name, clustered(address), jvmOptions);
     nodes.add(node);
     return node;
+  }
+
+  /** Two nodes join side by side, as an autoscaler adds them. */
+  private NodeProcess launchNode(String name, String address) {
+    NodeProcess node = NodeProcess.launch(fixture, name, clustered(address), List.of());
+    nodes.add(node);
+    return node;
+  }
+
+  private static Map<String, String> clustered(String address) {
+    return Map.of("cluster.enabled", "true", "cluster.host", address, "cluster.members",
+        "127.0.0.2,127.0.0.3,127.0.0.4");
   }
 
   /** Sends valid events (and some invalid records) at a steady rate until told to stop. */
