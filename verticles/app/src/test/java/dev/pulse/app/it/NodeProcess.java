@@ -48,7 +48,8 @@ final class NodeProcess implements AutoCloseable {
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "-Xmx512m", "-XX:NewSize=200m", // the heap settings README and Dockerfile recommend
         // C1 only: up to five JVMs share two cores here, and C2 alone took a fifth of a core per node for the
-        // first 100 s of a test (ScaleOutIT, 22 s of 100), which made a node's start take a minute
+        // first 100 s of a test (ScaleOutIT, 22 s of 100), which made a node's start take a minute; a later
+        // -XX:TieredStopAtLevel in jvmOptions wins
         "-XX:TieredStopAtLevel=1"));
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.pulse.app.Main", "run",

@@ -104,8 +104,10 @@ class SoakIT {
         "lake.roll.interval", LAKE_ROLL.toSeconds() + "s", "watermark.allowed.lateness", "5s",
         "watermark.idle.timeout", "2s"));
     fixture.createTopics();
-    // the heap committed and touched from the start, so RSS shows what grows outside it
-    node = NodeProcess.start(fixture, "soak", Map.of(), List.of("-Xms512m", "-XX:+AlwaysPreTouch"));
+    // the heap committed and touched from the start, so RSS shows what grows outside it; and C2 back on (the
+    // other tests' nodes go without it): a soak runs long enough to be measured as a node runs in production
+    node = NodeProcess.start(fixture, "soak", Map.of(), List.of("-Xms512m", "-XX:+AlwaysPreTouch",
+        "-XX:TieredStopAtLevel=4"));
     LOG.info("soak: {} events/s for {}, node pid {}", RATE, DURATION, node.pid());
 
     // When events arrive at a steady rate for the whole duration, sampled every 10 s
