@@ -1,15 +1,11 @@
 package dev.pulse.bench;
 
 import dev.pulse.bench.SinkProgress.Sink;
+import dev.pulse.embedded.Folders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -109,7 +105,7 @@ public final class Bench {
         System.out.println(PairedRun.table(result));
         log("results in " + file);
         if (!o.keep) {
-          deleteTree(work);
+          Folders.deleteTree(work);
         }
         return;
       }
@@ -127,7 +123,7 @@ public final class Bench {
     System.out.println(Report.table(result));
     log("results in " + file + " (and " + file.toString().replace(".json", ".md") + ")");
     if (!o.keep) {
-      deleteTree(work);
+      Folders.deleteTree(work);
     }
   }
 
@@ -241,34 +237,6 @@ public final class Bench {
     } catch (Exception e) {
       log("could not delete the topics of " + prefixOrNamespace + ": " + e);
     }
-  }
-
-  /** Deletes a work directory, in which the broker may still be removing a deleted topic's files. */
-  private static void deleteTree(Path dir) throws Exception {
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE; // gone meanwhile
-        }
-        throw e;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null && !(e instanceof NoSuchFileException)) {
-          throw e;
-        }
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   static void log(String line) {

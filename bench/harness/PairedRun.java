@@ -45,8 +45,8 @@ final class PairedRun {
         }
         if (warmSource != null) {
           long events = (o.warmUp + 1) * ctx.events();
-          m.put(who + "_all_sinks_warm", measure(ctx, Bench.ALL_SINKS_NODE, "Pulse all sinks, warm (" + who + ")", ns + "_w",
-              warmSource, events, Bench.warmWindow(o.warmUp)));
+          m.put(who + "_all_sinks_warm", measure(ctx, Bench.ALL_SINKS_NODE, "Pulse all sinks, warm (" + who + ")",
+              ns + "_w", warmSource, events, Bench.warmWindow(o.warmUp)));
         }
       }
       List<String> runs = new ArrayList<>(o.againstNodes.stream().map(Bench.Node::shortKey).toList());

@@ -8,17 +8,16 @@ import dev.pulse.common.config.KafkaOptions;
 import dev.pulse.common.config.PgOptions;
 import dev.pulse.common.config.PulseConfig;
 import dev.pulse.common.config.WatermarkOptions;
+import dev.pulse.embedded.Folders;
 import dev.pulse.embedded.FreePorts;
 import dev.pulse.producer.GeneratorSpec;
 import dev.pulse.producer.ProducerRun;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,9 +137,9 @@ final class TrainingRun {
   }
 
   private static void deleteTree(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | UncheckedIOException e) {
+    try {
+      Folders.deleteTree(dir);
+    } catch (IOException e) {
       System.err.println("pulse: training run: could not delete " + dir + ": " + e.getMessage());
     }
   }
