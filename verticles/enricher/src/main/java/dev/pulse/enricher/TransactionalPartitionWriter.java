@@ -228,19 +228,7 @@ final class TransactionalPartitionWriter {
       Enrichment.Stamp stamp = Enrichment.at(now);
       long sent = 0;
       for (Pending p : taken) {
-        for (DeadLetter letter : p.batch().deadLetters()) {
-          if (letter.offset() >= nextOffset) {
-            ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(deadLetterTopic, letter.key(), letter.value());
-            letter.headers().forEach(h -> r.headers().add(h.key(), h.value()));
-            producer.send(r);
-          }
-        }
-        for (ClickEvent e : p.batch().events()) {
-          if (e.offset() >= nextOffset) {
-            producer.send(new ProducerRecord<>(outputTopic, Enrichment.key(e), stamp.value(e)));
-            sent++;
-          }
-        }
+        sent += send(p.batch(), stamp);
         nextOffset = Math.max(nextOffset, p.batch().nextOffset());
         watermark = Math.max(watermark, p.batch().watermark());
         maxEventTime = Math.max(maxEventTime, p.batch().maxEventTime());
@@ -281,6 +269,31 @@ final class TransactionalPartitionWriter {
       }
       fail(taken, e);
     }
+  }
+
+  /**
+   * Sends the batch's dead letters and enriched events from {@link #nextOffset} on, into the open transaction.
+   * A method of its own so that the JIT compiles the per-record loop once as a method: inside {@link #drain}
+   * it was compiled three times (twice on stack replacement), 1.3 s of C2 in a 25 s run.
+   *
+   * @return the number of enriched events sent
+   */
+  private int send(EventBatch batch, Enrichment.Stamp stamp) {
+    for (DeadLetter letter : batch.deadLetters()) {
+      if (letter.offset() >= nextOffset) {
+        ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(deadLetterTopic, letter.key(), letter.value());
+        letter.headers().forEach(h -> r.headers().add(h.key(), h.value()));
+        producer.send(r);
+      }
+    }
+    int sent = 0;
+    for (ClickEvent e : batch.events()) {
+      if (e.offset() >= nextOffset) {
+        producer.send(new ProducerRecord<>(outputTopic, Enrichment.key(e), stamp.value(e)));
+        sent++;
+      }
+    }
+    return sent;
   }
 
   private void fail(List<Pending> pending, Throwable cause) {
