@@ -18,7 +18,7 @@
 #   --peer-grace S1,S2         Kafka Streams grace periods in seconds, one peer run each (default 30 = Pulse's
 #                              allowed lateness)
 #   --pulse-java-options "..." JVM options of the Pulse nodes and of the Kafka Streams peer
-#                              (default "-Xmx512m -XX:NewSize=200m")
+#                              (default "-Xmx512m -XX:NewSize=200m -XX:G1HeapRegionSize=4m")
 #   --warm-up K                also run every sink on an input of (K+1) x events and measure its last events only,
 #                              after the JIT compilers have caught up (default 3; 0 skips it)
 #   --against JAR              instead of all the above: Pulse with every sink (cold, and warm unless --warm-up 0),

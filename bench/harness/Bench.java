@@ -268,7 +268,7 @@ public final class Bench {
     String peerClasspath;
     Path out = Path.of("bench/results");
     /** JVM options of Pulse's nodes and of the Kafka Streams peer alike: the heap settings the README recommends. */
-    List<String> pulseJavaOptions = List.of("-Xmx512m", "-XX:NewSize=200m");
+    List<String> pulseJavaOptions = List.of("-Xmx512m", "-XX:NewSize=200m", "-XX:G1HeapRegionSize=4m");
     boolean keep;
     /**
      * The warm measurement reads an input of (warmUp + 1) x events and measures its last events only: on 2 cores

@@ -35,7 +35,7 @@ class ClassDataArchiveIT {
     Path configuredLake = dir.resolve("configured-lake");
 
     // When a training run is started with -XX:ArchiveClassesAtExit
-    String training = run(dir.resolve("training.log"), 240, "-Xmx512m", "-XX:NewSize=200m",
+    String training = run(dir.resolve("training.log"), 240, "-Xmx512m", "-XX:NewSize=200m", "-XX:G1HeapRegionSize=4m",
         "-XX:ArchiveClassesAtExit=" + archive, "-jar", jar.toString(), "run", "--training-run",
         "--set=lake.dir=" + configuredLake, "--set=cluster.enabled=false");
 

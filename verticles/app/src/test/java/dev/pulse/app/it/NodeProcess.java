@@ -46,7 +46,7 @@ final class NodeProcess implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java,
         "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-        "-Xmx512m", "-XX:NewSize=200m", // the heap settings README and Dockerfile recommend
+        "-Xmx512m", "-XX:NewSize=200m", "-XX:G1HeapRegionSize=4m", // the heap settings README and Dockerfile recommend
         // C1 only: up to five JVMs share two cores here, and C2 alone took a fifth of a core per node for the
         // first 100 s of a test (ScaleOutIT, 22 s of 100), which made a node's start take a minute; a later
         // -XX:TieredStopAtLevel in jvmOptions wins
