@@ -1,5 +1,8 @@
 package dev.pulse.aggregator;
 
+import static dev.pulse.common.bus.SinkEndpoints.NOT_OWNER;
+import static dev.pulse.common.bus.SinkEndpoints.WRITE_FAILED;
+
 import dev.pulse.aggregator.PartitionWindows.Checkpoint;
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
@@ -40,8 +43,6 @@ public final class AggregatorVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AggregatorVerticle.class);
 
-  /** Failure code of a request about a partition this node does not (or no longer) own. */
-  public static final int NOT_OWNER = 409;
   private static final String COMPONENT = Sink.AGGREGATOR.id();
 
   private final AggregatorOptions options;
@@ -119,7 +120,8 @@ public final class AggregatorVerticle extends VerticleBase {
         // Asked whether it can write again (ingest left it out after ingest.sink.timeout) while its checkpoints
         // still fail: no. Answering yes would have ingest read the partition again from this checkpoint, only for
         // the batches to wait out the timeout once more, in a loop for as long as PostgreSQL is down.
-        message.fail(503, "cannot claim " + partition + " and its checkpoints fail: " + ar.cause().getMessage());
+        message.fail(WRITE_FAILED, "cannot claim " + partition + " and its checkpoints fail: "
+            + ar.cause().getMessage());
         return;
       }
       if (ar.failed() && current != null) {
@@ -135,7 +137,7 @@ public final class AggregatorVerticle extends VerticleBase {
         LOG.warn("cannot claim {}: {}", partition, ar.cause().toString());
         problems().report(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition,
             "cannot claim the partition in PostgreSQL: " + ar.cause().getMessage());
-        message.fail(503, "cannot claim " + partition + ": " + ar.cause().getMessage());
+        message.fail(WRITE_FAILED, "cannot claim " + partition + ": " + ar.cause().getMessage());
         return;
       }
       problems().clear(Problems.Kind.SINK_OPEN_FAILED, COMPONENT, partition);
@@ -204,7 +206,7 @@ public final class AggregatorVerticle extends VerticleBase {
         LOG.warn("{}: progress reset to offset 0 (the input topic was recreated); stored windows are kept", partition);
         message.reply(new SinkCheckpoint(0, slot.windows.watermark(), slot.windows.maxEventTime()));
       } else {
-        message.fail(503, "cannot reset " + partition + ": " + ar.cause().getMessage());
+        message.fail(WRITE_FAILED, "cannot reset " + partition + ": " + ar.cause().getMessage());
       }
     });
   }
@@ -225,7 +227,7 @@ public final class AggregatorVerticle extends VerticleBase {
         message.reply(new SinkCheckpoint(slot.windows.nextOffset(), slot.windows.watermark(),
             slot.windows.maxEventTime()));
       } else {
-        message.fail(503, "could not write " + slot.partition + " before release: " + ar.cause().getMessage());
+        message.fail(WRITE_FAILED, "could not write " + slot.partition + " before release: " + ar.cause().getMessage());
       }
       slot.heldReplies.forEach(m -> m.fail(NOT_OWNER, slot.partition + " was released"));
     });

@@ -169,7 +169,7 @@ class AggregatorVerticleTest {
         .compose(claim -> send(vertx, batch(0, 1, List.of(view(0, T0, "/zombie")))))
         .compose(v -> retryUntilRejected(vertx, 50))
         .onComplete(ctx.succeeding(rejection -> ctx.verify(() -> {
-          assertEquals(AggregatorVerticle.NOT_OWNER, rejection.failureCode());
+          assertEquals(SinkEndpoints.NOT_OWNER, rejection.failureCode());
           assertEquals(0, queryLong("SELECT count(*) FROM page_view_counts_by_partition"));
           assertEquals(2, queryLong("SELECT owner_epoch FROM pulse_partition_progress"));
           ctx.completeNow();

@@ -1,5 +1,8 @@
 package dev.pulse.enricher;
 
+import static dev.pulse.common.bus.SinkEndpoints.NOT_OWNER;
+import static dev.pulse.common.bus.SinkEndpoints.WRITE_FAILED;
+
 import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
@@ -30,8 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class EnricherVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(EnricherVerticle.class);
-  public static final int NOT_OWNER = 409;
-  public static final int WRITE_FAILED = 503;
   private static final String COMPONENT = Sink.ENRICHER.id();
 
   private final EnricherOptions options;

@@ -4,7 +4,6 @@ import dev.pulse.common.Addresses;
 import dev.pulse.common.Sink;
 import dev.pulse.common.Topics;
 import dev.pulse.common.bus.LocalRecords;
-import dev.pulse.common.bus.SinkEndpoints;
 import dev.pulse.common.model.DeadLetter;
 import dev.pulse.common.model.EventBatch;
 import dev.pulse.common.model.PartitionId;
@@ -18,11 +17,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
@@ -68,9 +64,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Whatever stops a partition from progressing is reported in {@link Problems} ({@code /health}).</li>
  * </ul>
  *
- * <p>This class is the partition state machine and the sink protocol (open, batch, close over the node-local event
- * bus). The rest is in pieces of its own: {@link GroupConsumer} runs Kafka's consumer on its thread and holds the
- * group back during a hand-over; {@link RecordPreparation} is the hot path (with {@link BatchAssembler} and
+ * <p>This class is the partition state machine: the poll loop, backpressure, ownership, suspending and taking back
+ * sinks, rewinds. The rest is in pieces of its own: {@link SinkRequests} sends the sinks their open, batch, reset
+ * and close requests; {@link GroupConsumer} runs Kafka's consumer on its thread and holds the group back during a
+ * hand-over; {@link RecordPreparation} is the hot path (with {@link BatchAssembler} and
  * {@link EventParser}, plain Java); {@link ResumePoint} decides where an opened partition is read from;
  * {@link IngestProgress} commits, measures lag, reports stalls and moves idle watermarks; {@link IngestClients}
  * holds the Kafka clients' settings.
@@ -82,15 +79,8 @@ public final class IngestVerticle extends VerticleBase {
   private static final long PARTLY_PAUSED_POLL_INTERVAL_MS = 5;
   /** The component ingest reports its problems as. */
   static final String COMPONENT = "ingest";
-  /** Failure code of a sink that no longer has the partition open: the whole partition is opened again. */
-  private static final int NOT_OWNER = 409;
-
 
   private final IngestOptions options;
-  /** Requests to the sinks: past ingest.sink.timeout without an answer, a sink is left out of the partition. */
-  private final DeliveryOptions sinkDelivery;
-  /** The same for asking a sink left out of a partition whether it can write again. */
-  private final DeliveryOptions probeDelivery;
   private final WatermarkOptions watermarks;
   private final String bootstrapServers;
   private final Topics topics;
@@ -104,6 +94,7 @@ public final class IngestVerticle extends VerticleBase {
   private final DeadLetterLog deadLetterLog = new DeadLetterLog();
 
   private EventParser parser;
+  private SinkRequests requests;
   private GroupConsumer consumer;
   private IngestProgress progress;
   private KafkaProducer<byte[], byte[]> deadLetters;
@@ -119,8 +110,6 @@ public final class IngestVerticle extends VerticleBase {
       throw new IllegalArgumentException("ingest needs at least one sink");
     }
     this.options = options;
-    this.sinkDelivery = new DeliveryOptions().setSendTimeout(options.sinkTimeout().toMillis()).setLocalOnly(true);
-    this.probeDelivery = new DeliveryOptions(sinkDelivery).addHeader(SinkEndpoints.PROBE, "true");
     this.watermarks = watermarks;
     this.bootstrapServers = bootstrapServers;
     this.topics = topics;
@@ -135,6 +124,7 @@ public final class IngestVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalRecords.registerCodecs(vertx);
+    requests = new SinkRequests(vertx.eventBus(), sinks, options.sinkTimeout());
     parser = new EventParser(options.maxEventBytes(), options.maxFutureSkew(), options.minEventTime());
     consumer = new GroupConsumer(context, IngestClients.consumer(options, bootstrapServers, clientId),
         "pulse-ingest-consumer-" + clientId, options.handoverTimeout(), metrics);
@@ -250,7 +240,7 @@ public final class IngestVerticle extends VerticleBase {
 
   private void send(PartitionState st, long gen, EventBatch batch) {
     metrics.recordsHandedOver(batch.nextOffset() - batch.firstOffset());
-    deliver(st, gen, batch).onComplete(delivered -> {
+    requests.deliver(st, gen, batch, this::suspend).onComplete(delivered -> {
       inflight(st, -1);
       if (delivered.failed()) {
         rewind(st, gen, delivered.cause());
@@ -282,42 +272,6 @@ public final class IngestVerticle extends VerticleBase {
   private Future<EventBatch> prepare(PartitionState st, long gen, List<ConsumerRecord<byte[], byte[]>> records) {
     return RecordPreparation.prepare(context, parser, st, gen, records, clock, metrics, deadLetterLog,
         enricherWritesDeadLetters ? null : letter -> deadLetters.send(producerRecord(letter)));
-  }
-
-  /**
-   * Hands a batch to every sink not suspended for the partition. A sink that fails it (other than by no longer
-   * having the partition open) is suspended and the batch counts as taken by the rest; any other failure fails
-   * the hand-over, and the partition is rewound.
-   */
-  private Future<Void> deliver(PartitionState st, long gen, EventBatch batch) {
-    List<Future<?>> replies = new ArrayList<>(sinks.size());
-    for (Sink sink : sinks) {
-      if (st.suspended.containsKey(sink)) {
-        continue;
-      }
-      st.outstanding.merge(sink, 1, Integer::sum);
-      replies.add(vertx.eventBus().request(Addresses.sinkBatch(sink), batch, sinkDelivery).transform(ar -> {
-        st.outstanding.merge(sink, -1, Integer::sum);
-        if (ar.succeeded()) {
-          if (gen == st.generation) {
-            st.sinkFailures.remove(sink);
-          }
-          return Future.succeededFuture();
-        }
-        if (gen != st.generation || st.suspended.containsKey(sink)) {
-          return Future.succeededFuture(); // the partition was rewound, or the sink left out, meanwhile
-        }
-        if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
-            && re.failureCode() == NOT_OWNER) {
-          return Future.failedFuture(ar.cause());
-        }
-        suspend(st, sink, ar.cause());
-        return Future.succeededFuture();
-      }));
-    }
-    return Future.all(replies)
-        .onSuccess(v -> st.acceptedUpTo = Math.max(st.acceptedUpTo, batch.nextOffset()))
-        .mapEmpty();
   }
 
   /**
@@ -431,11 +385,7 @@ public final class IngestVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     st.openAttempts++;
-    Map<Sink, Future<SinkCheckpoint>> checkpoints = new EnumMap<>(Sink.class);
-    for (Sink sink : sinks) {
-      checkpoints.put(sink, vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, sinkDelivery)
-          .map(Message::body));
-    }
+    Map<Sink, Future<SinkCheckpoint>> checkpoints = requests.open(st.id);
     return Future.join(new ArrayList<>(checkpoints.values()))
         .transform(ignored -> {
           Map<Sink, SinkCheckpoint> opened = new EnumMap<>(Sink.class);
@@ -519,17 +469,15 @@ public final class IngestVerticle extends VerticleBase {
           + "or its data wiped. As asked (ingest.on.input.reset=reset), those sinks start again at offset 0; what "
           + "they stored stays", st.id, end, found);
       long gen = st.generation;
-      Future.all(ahead.stream().map(s -> vertx.eventBus().request(Addresses.sinkReset(s), st.id, sinkDelivery))
-              .toList())
-          .onComplete(ar -> {
-            if (gen != st.generation) {
-              return;
-            }
-            if (ar.failed()) {
-              LOG.warn("{}: resetting the sinks failed: {}", st.id, ar.cause().toString());
-            }
-            rewind(st, gen, ar.failed() ? ar.cause() : null);
-          });
+      requests.reset(ahead, st.id).onComplete(ar -> {
+        if (gen != st.generation) {
+          return;
+        }
+        if (ar.failed()) {
+          LOG.warn("{}: resetting the sinks failed: {}", st.id, ar.cause().toString());
+        }
+        rewind(st, gen, ar.failed() ? ar.cause() : null);
+      });
       return null;
     }
     st.refused = st.id + " ends at offset " + end + " but the checkpoint of " + found + ": the topic was deleted and "
@@ -572,14 +520,7 @@ public final class IngestVerticle extends VerticleBase {
     st.assigned = false;
     st.accepting = false;
     long gen = ++st.generation;
-    Future<Void> done = st.tail.transform(ignored -> Future.join(sinks.stream()
-            .map(s -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkClose(s), st.id, sinkDelivery)
-                .onSuccess(m -> {
-                  if (m.body() != null) {
-                    st.durable.put(s.id(), m.body().nextOffset());
-                  }
-                }))
-            .toList()))
+    Future<Void> done = st.tail.transform(ignored -> requests.close(st))
         .andThen(ar -> {
           if (ar.failed()) {
             LOG.warn("{}: not every sink released cleanly: {}", st.id, ar.cause().toString());
@@ -631,10 +572,7 @@ public final class IngestVerticle extends VerticleBase {
       }
       long gen = st.generation;
       st.opening = true;
-      List<Future<SinkCheckpoint>> probes = due.stream()
-          .map(sink -> vertx.eventBus().<SinkCheckpoint>request(Addresses.sinkOpen(sink), st.id, probeDelivery)
-              .map(Message::body))
-          .toList();
+      List<Future<SinkCheckpoint>> probes = requests.probe(due, st.id);
       Future.join(probes).onComplete(ignored -> {
         if (gen != st.generation) {
           return; // rewound or released meanwhile; that took the partition over

@@ -1,5 +1,8 @@
 package dev.pulse.lake;
 
+import static dev.pulse.common.bus.SinkEndpoints.NOT_OWNER;
+import static dev.pulse.common.bus.SinkEndpoints.WRITE_FAILED;
+
 import dev.pulse.common.Addresses;
 import dev.pulse.common.CrashPoints;
 import dev.pulse.common.Sink;
@@ -37,8 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class LakeWriterVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(LakeWriterVerticle.class);
-  public static final int NOT_OWNER = 409;
-  public static final int WRITE_FAILED = 503;
   private static final String COMPONENT = Sink.LAKE_WRITER.id();
 
   private final LakeOptions options;

@@ -23,6 +23,16 @@ public final class SinkEndpoints {
    * that still cannot write answers the first with a failure, and ingest leaves it out for another backoff.
    */
   public static final String PROBE = "pulse.probe";
+  /**
+   * Failure code of a request about a partition the sink does not (or no longer) have open, or has been fenced
+   * from: ingest opens the whole partition again.
+   */
+  public static final int NOT_OWNER = 409;
+  /**
+   * Failure code of a sink that could not open, write, reset or close a partition (its store is down): ingest
+   * leaves it out of the partition, the other sinks go on, and it is taken back from its checkpoint later.
+   */
+  public static final int WRITE_FAILED = 503;
 
   private final List<MessageConsumer<?>> consumers;
 
