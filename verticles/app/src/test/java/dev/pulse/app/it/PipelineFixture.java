@@ -2,9 +2,15 @@ package dev.pulse.app.it;
 
 import dev.pulse.common.Blocking;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pulse.app.Endpoints;
 import dev.pulse.app.PulseNode;
+import dev.pulse.app.verify.Consistency;
+import dev.pulse.app.verify.ConsistencyReport;
+import dev.pulse.app.verify.VerifyRange;
+import dev.pulse.app.verify.VerifyTarget;
+import dev.pulse.app.verify.VerifyUnavailableException;
 import dev.pulse.common.Topics;
 import dev.pulse.common.config.PgOptions;
 import dev.pulse.common.config.PulseConfig;
@@ -275,6 +281,37 @@ final class PipelineFixture implements AutoCloseable {
     assertEquals(stream.valid(), enriched.stream().map(e -> e.getString("event_id")).distinct().count(),
         "every event in the enriched stream");
     return enriched;
+  }
+
+  /**
+   * Every output of a stream exact, once everything is read: each valid event once in the lake and in the enriched
+   * stream, each invalid record once in the dead-letter topic, none late, every page view counted once.
+   *
+   * @return the enriched records
+   */
+  List<JsonObject> assertEveryOutputExact(SteadyStream stream) {
+    List<JsonObject> enriched = assertEachValidEventOnce(stream);
+    assertEquals(stream.invalid(), readAll(topics.deadLetter(), (int) stream.invalid()).size(),
+        "every invalid record dead-lettered once");
+    assertEquals(0, queryLong("SELECT sum(late_events) FROM pulse_partition_progress"), "no late events");
+    assertEquals(stream.pageViews(), queryLong("SELECT sum(view_count) FROM page_view_counts"),
+        "every page view counted once");
+    return enriched;
+  }
+
+  /**
+   * Once a page-view window has closed (within {@code windowClosed}), PostgreSQL's windows and the lake agree, as
+   * {@code pulse verify} checks them.
+   *
+   * @return that check's report
+   */
+  ConsistencyReport assertPostgresAgreesWithLake(Duration windowClosed) throws VerifyUnavailableException {
+    org.awaitility.Awaitility.await().atMost(windowClosed).until(() -> queryLong("SELECT count(*) FROM "
+        + "page_view_counts WHERE window_end <= (SELECT min(watermark) FROM pulse_partition_progress)") > 0);
+    ConsistencyReport report = Consistency.check(new VerifyTarget(lakeDir, pg(), topics.input()), VerifyRange.ALL);
+    assertTrue(report.consistent(), () -> String.join("\n", report.textLines()));
+    assertTrue(report.pageViews().windows() > 0, () -> String.join("\n", report.textLines()));
+    return report;
   }
 
   /** Every enriched record in the topic, read as a read_committed consumer would; waits for at least {@code atLeast}. */
