@@ -99,29 +99,29 @@ public final class Bench {
             .put("baseline_java_options", String.join(" ", baselineOptions))
             .put("baseline_settings", new JsonArray(List.copyOf(o.againstSettings))).mergeIn(PairedRun.run(ctx, baseline, o, tag, source,
             warmSource));
-        result.put("total_duration_s", Math.round((System.nanoTime() - started) / 1e9));
-        Path file = PairedRun.write(result, o.out);
-        System.out.println();
-        System.out.println(PairedRun.table(result));
-        log("results in " + file);
-        if (!o.keep) {
-          Folders.deleteTree(work);
+      } else {
+        JsonArray repetitions = new JsonArray();
+        for (int r = 1; r <= o.repeat; r++) {
+          repetitions.add(repetition(ctx, o, tag + "r" + r, source, warmSource, facts, r));
+          result.put("repetitions", repetitions);
+          Report.write(result, o.out);
         }
-        return;
+        result.put("summary", Report.summary(repetitions));
       }
-      JsonArray repetitions = new JsonArray();
-      for (int r = 1; r <= o.repeat; r++) {
-        repetitions.add(repetition(ctx, o, tag + "r" + r, source, warmSource, facts, r));
-        result.put("repetitions", repetitions);
-        Report.write(result, o.out);
-      }
-      result.put("summary", Report.summary(repetitions));
     }
     result.put("total_duration_s", Math.round((System.nanoTime() - started) / 1e9));
-    Path file = Report.write(result, o.out);
     System.out.println();
-    System.out.println(Report.table(result));
-    log("results in " + file + " (and " + file.toString().replace(".json", ".md") + ")");
+    if (o.against != null) {
+      Path file = PairedRun.write(result, o.out);
+      System.out.println(PairedRun.table(result));
+      log("results in " + file);
+    } else {
+      Path file = Report.write(result, o.out);
+      System.out.println(Report.table(result));
+      log("results in " + file + " (and " + file.toString().replace(".json", ".md") + ")");
+    }
+    // Only now that the embedded Kafka and PostgreSQL have stopped: deleting their folders under a running
+    // PostgreSQL failed (DirectoryNotEmptyException) when it wrote a file meanwhile.
     if (!o.keep) {
       Folders.deleteTree(work);
     }
