@@ -55,7 +55,7 @@ final class SinkRequests {
     return checkpoints;
   }
 
-  /** Asks sinks left out of the partition whether they can write again; in the order of {@code sinks}. */
+  /** Asks sinks left out of the partition whether they can write again; the answers in the order of {@code left}. */
   List<Future<SinkCheckpoint>> probe(List<Sink> left, PartitionId partition) {
     return left.stream()
         .map(sink -> bus.<SinkCheckpoint>request(Addresses.sinkOpen(sink), partition, probeDelivery)

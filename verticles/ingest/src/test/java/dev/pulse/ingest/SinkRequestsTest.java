@@ -120,7 +120,6 @@ class SinkRequestsTest {
     behaviour.put(Sink.ENRICHER, m -> m.fail(SinkEndpoints.NOT_OWNER, "fenced"));
     SinkRequests requests = requests(vertx, Duration.ofSeconds(5));
     PartitionState st = opened();
-    st.acceptedUpTo = 0;
     requests.deliver(st, 1, batch(0, 50), this::suspend)
         .onComplete(ctx.failing(err -> ctx.verify(() -> {
           ReplyException re = assertInstanceOf(ReplyException.class, err);
